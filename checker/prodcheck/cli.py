@@ -1,0 +1,153 @@
+"""The command line: parse options, call a command, print, exit. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from prodcheck import __version__
+
+app = typer.Typer(
+    name="prodcheck",
+    help="Say which stage of the 30-60-90 path to production a repository has reached, "
+    "and what blocks the next.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"prodcheck: error: {message}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn every error the user can fix into one line on stderr and exit code 2."""
+    from prodcheck.baseline import BaselineError
+    from prodcheck.commands.audit import UsageError
+    from prodcheck.config import ConfigError
+    from prodcheck.registry import UnknownRuleError
+
+    try:
+        yield
+    except (UsageError, ConfigError, BaselineError, UnknownRuleError) as exc:
+        _fail(str(exc))
+
+
+def _codes(values: list[str] | None) -> list[str]:
+    """`--select BC001,OWN --select DATA` -> ["BC001", "OWN", "DATA"]."""
+    return [code for value in values or [] for code in value.split(",") if code.strip()]
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"prodcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """prodcheck: get an ML pilot out of pilot purgatory."""
+
+
+@app.command()
+def audit(
+    path: Annotated[Path, typer.Argument(help="Root of the repository to audit.")] = Path("."),
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Only these files, with file-scoped rules (what pre-commit passes).")] = None,
+    stage: Annotated[int | None, typer.Option(
+        "--stage", help="Target stage, 0-3; exit 0 when reached. Default: config, else 3.")] = None,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="text, json, sarif, markdown or github.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    select: Annotated[list[str] | None, typer.Option(
+        help="Run only these rule ids or families (comma-separated, repeatable).")] = None,
+    ignore: Annotated[list[str] | None, typer.Option(
+        help="Skip these rule ids or families (comma-separated, repeatable).")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        help="Findings recorded in this baseline file do not count.")] = None,
+    write_baseline: Annotated[Path | None, typer.Option(
+        help="Record today's findings as a baseline in this file.")] = None,
+) -> None:
+    """Audit a repository against the production-readiness standard."""
+    from prodcheck.commands.audit import audit_path, record_baseline
+    from prodcheck.findings import FINAL_STAGE
+    from prodcheck.report import FORMATS, render
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if stage is not None and stage not in range(FINAL_STAGE + 1):
+        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    with _user_errors():
+        result = audit_path(path, files=files or (), select=_codes(select), ignore=_codes(ignore),
+                            stage=stage, baseline=baseline)
+    if write_baseline is not None:
+        try:
+            count = record_baseline(result, write_baseline)
+        except OSError as exc:
+            _fail(f"cannot write the baseline {write_baseline}: {exc.strerror or exc}")
+        typer.echo(f"prodcheck: recorded {count} findings in {write_baseline}", err=True)
+    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    _emit(render(result, fmt, color=color), output)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def rules(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """List every rule of the standard."""
+    from prodcheck.commands.rules import rules_json, rules_table
+
+    if fmt not in ("text", "json"):
+        _fail(f"unknown format {fmt!r}; choose text or json")
+    _emit(rules_json() if fmt == "json" else rules_table(), None)
+
+
+@app.command()
+def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, such as BC003.")]) -> None:
+    """Explain one rule: why it matters, how to fix it, an example."""
+    from prodcheck.registry import load_rules
+    from prodcheck.ruledocs import rule_page
+
+    with _user_errors():
+        rule = load_rules().get(rule_id)
+    _emit(rule_page(rule), None)
+
+
+def main() -> None:
+    """Console entry point: no traceback ever reaches a user, unless they ask for one."""
+    try:
+        app(prog_name="prodcheck")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PRODCHECK_DEBUG"):
+            raise
+        typer.echo(f"prodcheck: internal error: {type(exc).__name__}: {exc}. "
+                   "Set PRODCHECK_DEBUG=1 for the traceback, and please report it.", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,428 @@
+"""The read-only view of a repository that every rule reads through.
+
+Files are listed once (from git when the root is a work tree, so .gitignore is honoured
+exactly; by a .gitignore-aware walk otherwise), and each parser runs at most once per file,
+so twenty rules asking for the same notebook cost one parse. Nothing here imports or runs
+audited code, follows a symlink out of the root, or writes to the tree.
+
+Whatever cannot be read is not an exception: it becomes a `Diagnostic` with its path, which
+the engine reports as a warning while the audit goes on.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+import subprocess
+import tomllib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+
+from prodcheck.config import Config
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+T = TypeVar("T")
+
+BINARY_SNIFF_BYTES = 8192
+ALWAYS_PRUNED = frozenset({".git", ".hg", ".svn"})
+WALK_PRUNED = frozenset(
+    {".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
+     ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
+)
+"""Pruned only when there is no git to ask: tool caches that no .gitignore may mention."""
+
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Problem(str, Enum):
+    """Why a file could not be judged; each value is the id of the rule that reports it."""
+
+    UNREADABLE = "PC001"
+    UNPARSABLE = "PC002"
+    TOO_LARGE = "PC003"
+    SYMLINK = "PC004"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    problem: Problem
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    """POSIX path relative to the root."""
+    size: int
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+
+@dataclass
+class FrontMatter:
+    """The YAML block at the top of a Markdown file, with the line of every key and item."""
+
+    data: Any
+    lines: dict[tuple[str | int, ...], int]
+    error: str | None = None
+    error_line: int | None = None
+
+    def line_of(self, *keys: str | int) -> int | None:
+        """The 1-based file line of a key path such as ("success_metrics", 0, "target")."""
+        while keys and keys not in self.lines:
+            keys = keys[:-1]
+        return self.lines.get(keys)
+
+
+class Snapshot:
+    """A repository as prodcheck sees it: its files, their parsed forms, and the settings."""
+
+    def __init__(self, root: Path, files: Iterable[SourceFile], config: Config,
+                 diagnostics: Iterable[Diagnostic] = ()) -> None:
+        self.root = root
+        self.config = config
+        self.files: dict[str, SourceFile] = {f.path: f for f in sorted(files, key=lambda f: f.path)}
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        self._reported: set[tuple[Problem, str]] = {(d.problem, d.path) for d in self.diagnostics}
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._memo: dict[Callable[[Snapshot], Any], Any] = {}
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def scan(cls, root: Path, config: Config) -> Snapshot:
+        """List every file git would track (or a .gitignore-aware walk finds) under `root`."""
+        root = root.resolve()
+        candidates = _git_files(root)
+        if candidates is None:
+            candidates = _walk_files(root)
+        return cls._from_candidates(root, candidates, config)
+
+    @classmethod
+    def of_files(cls, root: Path, paths: Iterable[str], config: Config) -> Snapshot:
+        """A snapshot of just the given files (relative POSIX paths), as pre-commit passes them."""
+        return cls._from_candidates(root.resolve(), paths, config)
+
+    @classmethod
+    def _from_candidates(cls, root: Path, paths: Iterable[str], config: Config) -> Snapshot:
+        files: list[SourceFile] = []
+        diagnostics: list[Diagnostic] = []
+        seen: set[str] = set()
+        for rel in paths:
+            if rel in seen or rel.split("/", 1)[0] in ALWAYS_PRUNED:
+                continue
+            seen.add(rel)
+            entry = _classify(root, rel)
+            if isinstance(entry, SourceFile):
+                files.append(entry)
+            elif isinstance(entry, Diagnostic):
+                diagnostics.append(entry)
+        return cls(root, files, config, diagnostics)
+
+    # -- listing ------------------------------------------------------------------------
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.files
+
+    def __iter__(self) -> Iterator[SourceFile]:
+        return iter(self.files.values())
+
+    def first_existing(self, *paths: str) -> str | None:
+        """The first of `paths` that is a file in the snapshot."""
+        return next((p for p in paths if p in self.files), None)
+
+    def directories(self) -> set[str]:
+        """Every directory that holds a listed file ("" is the root)."""
+        dirs = {""}
+        for path in self.files:
+            parent = PurePosixPath(path).parent
+            while str(parent) != ".":
+                dirs.add(str(parent))
+                parent = parent.parent
+        return dirs
+
+    # -- reading ------------------------------------------------------------------------
+
+    def report(self, problem: Problem, path: str, message: str, line: int | None = None) -> None:
+        """Record why a file could not be judged, once per file and problem."""
+        if (problem, path) not in self._reported:
+            self._reported.add((problem, path))
+            self.diagnostics.append(Diagnostic(problem, path, message, line))
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """The file's content, or None (with a diagnostic) when it is too large or unreadable."""
+        return self._cached("bytes", path, self._read_bytes)
+
+    def _read_bytes(self, path: str) -> bytes | None:
+        file = self.files.get(path)
+        if file is None:
+            return None
+        limit = self.config.max_file_bytes
+        if file.size > limit:
+            self.report(Problem.TOO_LARGE, path,
+                        f"`{path}` is {_human_size(file.size)}, over the {_human_size(limit)} "
+                        "read limit (`max_file_kb`); it was not read")
+            return None
+        try:
+            with (self.root / path).open("rb") as handle:
+                return handle.read(limit + 1)
+        except OSError as exc:
+            self.report(Problem.UNREADABLE, path, f"`{path}` could not be read: {exc.strerror or exc}")
+            return None
+
+    def text(self, path: str) -> str | None:
+        """The file decoded as text, or None for a missing, binary or unreadable file."""
+        return self._cached("text", path, self._text)
+
+    def _text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        if data is None:
+            return None
+        if b"\0" in data[:BINARY_SNIFF_BYTES]:
+            self.report(Problem.UNREADABLE, path, f"`{path}` looks binary (it holds NUL bytes); not read as text")
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("utf-8", errors="replace")
+
+    def lines(self, path: str) -> list[str]:
+        return self._cached("lines", path, lambda p: (self.text(p) or "").splitlines())
+
+    def python(self, path: str) -> ast.Module | None:
+        """The module's syntax tree; audited code is parsed, never imported."""
+        return self._cached("python", path, self._python)
+
+    def _python(self, path: str) -> ast.Module | None:
+        source = self.text(path)
+        if source is None:
+            return None
+        try:
+            return ast.parse(source, filename=path)
+        except SyntaxError as exc:
+            self.report(Problem.UNPARSABLE, path,
+                        f"`{path}` is not valid Python 3 ({exc.msg}); its rules were not checked",
+                        exc.lineno)
+        except (ValueError, RecursionError, MemoryError) as exc:
+            self.report(Problem.UNPARSABLE, path, f"`{path}` could not be parsed as Python: {exc}")
+        return None
+
+    def notebook(self, path: str) -> NotebookNode | None:
+        return self._cached("notebook", path, self._notebook)
+
+    def _notebook(self, path: str) -> NotebookNode | None:
+        source = self.text(path)
+        if source is None:
+            return None
+        import nbformat  # imported lazily: it costs a third of a second at start-up
+
+        try:
+            return nbformat.reads(source, as_version=nbformat.NO_CONVERT)
+        except Exception as exc:  # nbformat raises JSON, schema and version errors alike
+            self.report(Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: {_one_line(exc)}")
+            return None
+
+    def yaml(self, path: str) -> Any:
+        """The first YAML document of the file; None when empty, missing or broken."""
+        return self._cached("yaml", path, self._yaml)
+
+    def _yaml(self, path: str) -> Any:
+        source = self.text(path)
+        if source is None:
+            return None
+        try:
+            return yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        except yaml.YAMLError as exc:
+            line = _yaml_error_line(exc)
+            self.report(Problem.UNPARSABLE, path, f"`{path}` is not valid YAML: {_one_line(exc)}", line)
+            return None
+
+    def toml(self, path: str) -> dict[str, Any] | None:
+        return self._cached("toml", path, self._toml)
+
+    def _toml(self, path: str) -> dict[str, Any] | None:
+        source = self.text(path)
+        if source is None:
+            return None
+        try:
+            return tomllib.loads(source)
+        except tomllib.TOMLDecodeError as exc:
+            self.report(Problem.UNPARSABLE, path, f"`{path}` is not valid TOML: {exc}")
+            return None
+
+    def front_matter(self, path: str) -> FrontMatter | None:
+        """The YAML front matter of a Markdown file; None when the file has none."""
+        return self._cached("front_matter", path, self._front_matter)
+
+    def _front_matter(self, path: str) -> FrontMatter | None:
+        source = self.text(path)
+        if source is None:
+            return None
+        return parse_front_matter(source)
+
+    def memo(self, compute: Callable[[Snapshot], T]) -> T:
+        """Compute a shared fixture (such as the parsed business case) once per audit."""
+        if compute not in self._memo:
+            self._memo[compute] = compute(self)
+        result: T = self._memo[compute]
+        return result
+
+    def _cached(self, kind: str, path: str, parse: Callable[[str], T]) -> T:
+        key = (kind, path)
+        if key not in self._cache:
+            self._cache[key] = parse(path)
+        result: T = self._cache[key]
+        return result
+
+
+# -- front matter ---------------------------------------------------------------------------
+
+
+def parse_front_matter(source: str) -> FrontMatter | None:
+    """Parse a leading `---` ... `---` block; None when the text does not start with one."""
+    lines = source.splitlines()
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), None)
+    if end is None:
+        return FrontMatter({}, {}, error="the front matter opened with `---` is never closed", error_line=1)
+    block = "\n".join(lines[1:end])
+    loader = _YAML_LOADER(block)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        line = _yaml_error_line(exc)
+        return FrontMatter({}, {}, error=_one_line(exc), error_line=line + 1 if line else None)
+    finally:
+        loader.dispose()
+    key_lines: dict[tuple[str | int, ...], int] = {}
+    if node is not None:
+        _index_lines(node, (), key_lines, offset=2)
+    return FrontMatter(data, key_lines)
+
+
+def _index_lines(node: yaml.Node, prefix: tuple[str | int, ...],
+                 out: dict[tuple[str | int, ...], int], offset: int) -> None:
+    out.setdefault(prefix, node.start_mark.line + offset)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                out[(*prefix, key.value)] = key.start_mark.line + offset
+                _index_lines(value, (*prefix, key.value), out, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*prefix, index), out, offset)
+
+
+def _yaml_error_line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None
+
+
+# -- listing --------------------------------------------------------------------------------
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked plus untracked-but-not-ignored files, or None when git cannot tell."""
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, env=env,
+            capture_output=True, text=True, check=False,
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return None
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root, env=env, capture_output=True, check=False,
+        )
+    except OSError:
+        return None
+    if listed.returncode != 0:
+        return None
+    return [p for p in listed.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
+
+
+def _walk_files(root: Path) -> list[str]:
+    """Walk without git: honour every .gitignore on the way down, never follow a directory link."""
+    import pathspec
+
+    found: list[str] = []
+    ignores: list[tuple[str, pathspec.PathSpec]] = []
+
+    def ignored(rel: str) -> bool:
+        return any(
+            rel.startswith(base) and spec.match_file(rel[len(base):]) for base, spec in ignores
+        )
+
+    for current, dirnames, filenames in os.walk(root, topdown=True, followlinks=False):
+        rel_dir = os.path.relpath(current, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        if ".gitignore" in filenames:
+            try:
+                text = (Path(current) / ".gitignore").read_text(encoding="utf-8", errors="replace")
+                ignores.append((prefix, pathspec.GitIgnoreSpec.from_lines(text.splitlines())))
+            except OSError:
+                pass
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in ALWAYS_PRUNED and d not in WALK_PRUNED and not ignored(f"{prefix}{d}/")
+        )
+        # Directory symlinks are listed as entries too, so a loop is reported, not followed.
+        found.extend(
+            f"{prefix}{name}" for name in filenames if not ignored(f"{prefix}{name}")
+        )
+    return found
+
+
+def _classify(root: Path, rel: str) -> SourceFile | Diagnostic | None:
+    """A listed path becomes a file to read, a diagnostic, or nothing (gone, a directory)."""
+    absolute = root / rel
+    try:
+        info = absolute.lstat()
+    except OSError:
+        return None  # deleted since git listed it, or never there
+    if stat.S_ISREG(info.st_mode):
+        return SourceFile(rel, info.st_size)
+    if not stat.S_ISLNK(info.st_mode):
+        return None
+    target = os.path.realpath(absolute)
+    try:
+        os.stat(absolute)
+    except OSError as exc:
+        return Diagnostic(Problem.SYMLINK, rel, f"`{rel}` is a broken or looping symlink ({exc.strerror}); not followed")
+    if os.path.commonpath([target, str(root)]) != str(root):
+        return Diagnostic(Problem.SYMLINK, rel, f"`{rel}` is a symlink to outside the repository; not followed")
+    return None  # a link inside the tree: the target is judged where it really is
+
+
+def _human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
