@@ -45,7 +45,8 @@ def verdict_line(result: AuditResult) -> str:
     if verdict.reached < FINAL_STAGE:
         next_stage = verdict.reached + 1
         blocking = [f for f in result.errors if result.rule(f.rule_id).stage == next_stage]
-        line += f"; {_count(len(blocking), 'error')} block stage {next_stage}"
+        verb = "blocks" if len(blocking) == 1 else "block"
+        line += f"; {_count(len(blocking), 'error')} {verb} stage {next_stage}"
     target = f"target stage {verdict.target} " + ("reached" if verdict.passed else "not reached")
     line += f" ({target})"
     if verdict.partial:
