@@ -12,7 +12,7 @@ from prodcheck.findings import Finding
 
 
 def build_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
-    """Write `files` (path -> text or bytes) under `root`; text is dedented, so tests can indent it."""
+    """Write `files` (path -> text or bytes) under `root`; text is dedented, so tests may indent."""
     for relative, content in files.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -23,14 +23,18 @@ def build_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     return root
 
 
-def audit_tree(root: Path, files: Mapping[str, str | bytes] | None = None, **options: object) -> AuditResult:
+def audit_tree(
+    root: Path, files: Mapping[str, str | bytes] | None = None, **options: object
+) -> AuditResult:
     """Build the tree (if given) and audit it with the real registry."""
     if files is not None:
         build_tree(root, files)
     return audit_path(root, **options)  # type: ignore[arg-type]
 
 
-def run_rule(rule_id: str, root: Path, files: Mapping[str, str | bytes] | None = None) -> list[Finding]:
+def run_rule(
+    rule_id: str, root: Path, files: Mapping[str, str | bytes] | None = None
+) -> list[Finding]:
     """Run one rule alone on a tree and return its findings (suppressed ones left out)."""
     result = audit_tree(root, files, select=[rule_id])
     return [f for f in result.findings if f.rule_id == rule_id]

@@ -79,7 +79,9 @@ def test_repo_with_profitable_case_and_owners_reaches_stage_1(tmp_path: Path) ->
         (["rules", "--format", "yaml"], "unknown format 'yaml'"),
     ],
 )
-def test_usage_errors_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_usage_errors_are_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     (tmp_path / "file.txt").write_text("not a repository")
     code, out, err = invoke(*(a.format(tmp=tmp_path) for a in args))
     assert code == 2
@@ -147,10 +149,30 @@ def test_rules_json_lists_every_rule_with_full_metadata() -> None:
     code, out, _ = invoke("rules", "--format", "json")
     assert code == 0
     rules = json.loads(out)
-    keys = {"id", "slug", "stage", "principle", "severity", "scope", "summary", "rationale", "remedy"}
+    keys = {
+        "id",
+        "slug",
+        "stage",
+        "principle",
+        "severity",
+        "scope",
+        "summary",
+        "rationale",
+        "remedy",
+    }
     assert all(set(r) == keys and all(r[k] != "" for k in keys) for r in rules)
     ids = {r["id"] for r in rules}
-    assert {"BC001", "BC002", "BC003", "BC004", "BC005", "BC006", "OWN001", "OWN002", "OWN003"} <= ids
+    assert {
+        "BC001",
+        "BC002",
+        "BC003",
+        "BC004",
+        "BC005",
+        "BC006",
+        "OWN001",
+        "OWN002",
+        "OWN003",
+    } <= ids
 
 
 def test_rules_text_lists_ids_and_names() -> None:
@@ -170,7 +192,9 @@ def test_explain_prints_why_and_how() -> None:
 def test_real_process_prints_json_and_no_traceback(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "prodcheck", "audit", str(tmp_path), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 1
     assert completed.stderr == ""
@@ -182,7 +206,9 @@ def test_real_process_prints_json_and_no_traceback(tmp_path: Path) -> None:
 def test_real_process_reports_a_missing_path_in_one_line(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "prodcheck", "audit", str(tmp_path / "nope")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == 2
     assert completed.stderr.strip() == f"prodcheck: error: {tmp_path / 'nope'} does not exist"

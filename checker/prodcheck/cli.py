@@ -68,30 +68,49 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """prodcheck: get an ML pilot out of pilot purgatory."""
 
 
 @app.command()
 def audit(
-    path: Annotated[Path, typer.Argument(help="Root of the repository to audit.")] = Path("."),
-    files: Annotated[list[Path] | None, typer.Argument(
-        help="Only these files, with file-scoped rules (what pre-commit passes).")] = None,
-    stage: Annotated[int | None, typer.Option(
-        "--stage", help="Target stage, 0-3; exit 0 when reached. Default: config, else 3.")] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="text, json, sarif, markdown or github.")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
-    select: Annotated[list[str] | None, typer.Option(
-        help="Run only these rule ids or families (comma-separated, repeatable).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(
-        help="Skip these rule ids or families (comma-separated, repeatable).")] = None,
-    baseline: Annotated[Path | None, typer.Option(
-        help="Findings recorded in this baseline file do not count.")] = None,
-    write_baseline: Annotated[Path | None, typer.Option(
-        help="Record today's findings as a baseline in this file.")] = None,
+    path: Annotated[Path, typer.Argument(help="Root of the repository to audit.")] = Path(),
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Only these files, with file-scoped rules (what pre-commit passes)."),
+    ] = None,
+    stage: Annotated[
+        int | None,
+        typer.Option(
+            "--stage", help="Target stage, 0-3; exit 0 when reached. Default: config, else 3."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, json, sarif, markdown or github.")
+    ] = "text",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here.")
+    ] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these rule ids or families (comma-separated, repeatable)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(help="Skip these rule ids or families (comma-separated, repeatable)."),
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="Findings recorded in this baseline file do not count.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Record today's findings as a baseline in this file.")
+    ] = None,
 ) -> None:
     """Audit a repository against the production-readiness standard."""
     from prodcheck.commands.audit import audit_path, record_baseline
@@ -103,15 +122,23 @@ def audit(
     if stage is not None and stage not in range(FINAL_STAGE + 1):
         _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
     with _user_errors():
-        result = audit_path(path, files=files or (), select=_codes(select), ignore=_codes(ignore),
-                            stage=stage, baseline=baseline)
+        result = audit_path(
+            path,
+            files=files or (),
+            select=_codes(select),
+            ignore=_codes(ignore),
+            stage=stage,
+            baseline=baseline,
+        )
     if write_baseline is not None:
         try:
             count = record_baseline(result, write_baseline)
         except OSError as exc:
             _fail(f"cannot write the baseline {write_baseline}: {exc.strerror or exc}")
         typer.echo(f"prodcheck: recorded {count} findings in {write_baseline}", err=True)
-    color = fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = (
+        fmt == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    )
     _emit(render(result, fmt, color=color), output)
     raise typer.Exit(result.exit_code)
 
@@ -148,6 +175,9 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("PRODCHECK_DEBUG"):
             raise
-        typer.echo(f"prodcheck: internal error: {type(exc).__name__}: {exc}. "
-                   "Set PRODCHECK_DEBUG=1 for the traceback, and please report it.", err=True)
+        typer.echo(
+            f"prodcheck: internal error: {type(exc).__name__}: {exc}. "
+            "Set PRODCHECK_DEBUG=1 for the traceback, and please report it.",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)

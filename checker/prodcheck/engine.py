@@ -31,7 +31,10 @@ from prodcheck.registry import Registry, Rule
 from prodcheck.snapshot import Snapshot
 
 RULE_CRASHED = "PC005"
-INLINE_DIRECTIVE = re.compile(r"prodcheck:\s*ignore\[([A-Za-z0-9,\s]+)\][ \t]*(.*)")
+INLINE_DIRECTIVE = re.compile(
+    r"prodcheck:\s*ignore\[([A-Za-z0-9,\s]+)\][ \t]*(.*?)\s*(?:-->|\*/)?\s*$"
+)
+"""`# prodcheck: ignore[ID, FAMILY] reason`; a closing `-->` or `*/` is not part of the reason."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,13 @@ class AuditResult:
 
 def select_rules(registry: Registry, config: Config, *, select: Sequence[str] = (),
                  ignore: Sequence[str] = ()) -> list[Rule]:
-    """The rules to run: command-line choices narrow the configuration's, never widen a ban."""
+    """The rules to run: `--select` replaces the configured selection; ignores from both add up.
+
+    Every id the configuration names is checked here, per-path ignores included, so a typo
+    is a usage error instead of a suppression that silently suppresses nothing.
+    """
+    for ids in config.per_path_ignores.values():
+        registry.resolve(ids)
     chosen = registry.resolve(select or config.select)
     chosen -= registry.resolve([*config.ignore, *ignore])
     return [r for r in registry if r.id in chosen]
@@ -153,7 +162,7 @@ def stage_verdict(rules: Sequence[Rule], findings: Iterable[Finding], registry: 
 def _run_rules(snapshot: Snapshot, rules: Sequence[Rule], *, files_mode: bool) -> list[Finding]:
     findings: list[Finding] = []
     failed: set[str] = set()
-    for rule in rules:
+    for rule in _requirements_first(rules):
         if rule.check is None or (files_mode and rule.scope is Scope.REPO):
             continue
         if any(required in failed for required in rule.requires):
@@ -169,7 +178,29 @@ def _run_rules(snapshot: Snapshot, rules: Sequence[Rule], *, files_mode: bool) -
         findings.extend(produced)
         if any(f.rule_id == rule.id and f.severity is Severity.ERROR for f in produced):
             failed.add(rule.id)
+    if not any(rule.id == RULE_CRASHED for rule in rules):
+        findings = [f for f in findings if f.rule_id != RULE_CRASHED]  # the user left PC005 out
     return findings
+
+
+def _requirements_first(rules: Sequence[Rule]) -> list[Rule]:
+    """`rules` reordered so each runs after those it requires, whatever their ids and stages."""
+    by_id = {rule.id: rule for rule in rules}
+    ordered: list[Rule] = []
+    placed: set[str] = set()
+
+    def place(rule: Rule) -> None:
+        if rule.id in placed:
+            return
+        placed.add(rule.id)
+        for required in rule.requires:
+            if required in by_id:
+                place(by_id[required])
+        ordered.append(rule)
+
+    for rule in rules:
+        place(rule)
+    return ordered
 
 
 def _guarded(rule: Rule, path: str | None, violations: Iterator[Violation]) -> list[Finding]:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Errors block a stage; warnings are advice and never block."""
 
     ERROR = "error"
     WARNING = "warning"
 
 
-class Principle(str, Enum):
+class Principle(StrEnum):
     BUSINESS_CASE = "business-case"
     DATA_PIPELINE = "data-pipeline"
     CONTAINER = "container"
@@ -25,7 +25,7 @@ class Principle(str, Enum):
     ENGINEERING = "engineering"
 
 
-class Scope(str, Enum):
+class Scope(StrEnum):
     """`file` rules judge one file at a time, so pre-commit can run them on changed files alone."""
 
     FILE = "file"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from prodcheck.findings import Principle, Scope, Severity, Violation
 
 if TYPE_CHECKING:
-    from prodcheck.snapshot import Repo, SourceFile
+    from prodcheck.snapshot import Snapshot, SourceFile
 
 ID_PATTERN = re.compile(r"^[A-Z]{2,4}[0-9]{3}$")
 FAMILY_PATTERN = re.compile(r"^[A-Z]{2,4}$")
@@ -68,13 +68,13 @@ class Rule:
     def family(self) -> str:
         return self.id.rstrip("0123456789")
 
-    def run(self, repo: Repo) -> Iterator[Violation]:
+    def run(self, repo: Snapshot) -> Iterator[Violation]:
         """Run a repo-scoped check."""
         if self.check is None or self.scope is not Scope.REPO:
             raise RegistryError(f"{self.id} is not a runnable repo-scoped rule")
         yield from self.check(repo)
 
-    def run_on(self, repo: Repo, file: SourceFile) -> Iterator[Violation]:
+    def run_on(self, repo: Snapshot, file: SourceFile) -> Iterator[Violation]:
         """Run a file-scoped check on one file; the file's path is the default location."""
         if self.check is None or self.scope is not Scope.FILE:
             raise RegistryError(f"{self.id} is not a runnable file-scoped rule")

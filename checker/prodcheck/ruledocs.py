@@ -18,7 +18,9 @@ GENERATED_NOTE = "<!-- generated from the rule registry by `make docs`; do not e
 
 def rule_page(rule: Rule) -> str:
     """The reference page of one rule, in Markdown."""
-    stage = f"{rule.stage} ({STAGE_NAMES[rule.stage]})" if rule.stage else "0 (about the audit itself)"
+    stage = (
+        f"{rule.stage} ({STAGE_NAMES[rule.stage]})" if rule.stage else "0 (about the audit itself)"
+    )
     parts = [
         f"# {rule.id}: {rule.slug}",
         rule.summary,
@@ -28,11 +30,18 @@ def rule_page(rule: Rule) -> str:
         f"## How to fix it\n\n{rule.remedy}",
     ]
     if rule.requires:
-        parts.append("Not checked while " + ", ".join(f"[{r}]({r}.md)" for r in rule.requires)
-                     + " fails: its finding already says what is missing.")
+        parts.append(
+            "Not checked while "
+            + ", ".join(f"[{r}]({r}.md)" for r in rule.requires)
+            + " fails: its finding already says what is missing."
+        )
     if rule.examples is not None:
-        parts.append("## Example\n\nFails on this repository:\n\n" + _tree(rule.examples.failing)
-                     + "\n\nPasses on this one:\n\n" + _tree(rule.examples.passing))
+        parts.append(
+            "## Example\n\nFails on this repository:\n\n"
+            + _tree(rule.examples.failing)
+            + "\n\nPasses on this one:\n\n"
+            + _tree(rule.examples.passing)
+        )
     if rule.check is not None:
         parts.append(
             "## Ignoring it\n\nOn the line (or in the notebook cell) of a finding: "
@@ -44,17 +53,30 @@ def rule_page(rule: Rule) -> str:
 
 def index_page(registry: Registry) -> str:
     """The table of every rule, grouped by stage."""
-    lines = [GENERATED_NOTE, "# Rule reference", "",
-             "Errors block their stage; warnings are advice. Stage 0 rules are notes about the audit itself."]
+    lines = [
+        GENERATED_NOTE,
+        "# Rule reference",
+        "",
+        "Errors block their stage; warnings are advice. "
+        "Stage 0 rules are notes about the audit itself.",
+    ]
     for stage in range(4):
         rules = [r for r in registry if r.stage == stage]
         if not rules:
             continue
         title = STAGE_NAMES[stage] if stage else "about the audit itself"
-        lines += ["", f"## Stage {stage}: {title}", "", "| id | name | severity | scope | summary |",
-                  "|---|---|---|---|---|"]
-        lines += [f"| [{r.id}]({r.id}.md) | {r.slug} | {r.severity.value} | {r.scope.value} | "
-                  f"{_cell(r.summary)} |" for r in rules]
+        lines += [
+            "",
+            f"## Stage {stage}: {title}",
+            "",
+            "| id | name | severity | scope | summary |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| [{r.id}]({r.id}.md) | {r.slug} | {r.severity.value} | {r.scope.value} | "
+            f"{_cell(r.summary)} |"
+            for r in rules
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -68,9 +90,17 @@ def render_pages(registry: Registry) -> dict[str, str]:
 def stale_pages(directory: Path, registry: Registry) -> list[str]:
     """File names in `directory` that differ from what the registry generates (or are extra)."""
     expected = render_pages(registry)
-    stale = [name for name, text in expected.items()
-             if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text]
-    extra = [p.name for p in directory.glob("*.md") if p.name not in expected] if directory.is_dir() else []
+    stale = [
+        name
+        for name, text in expected.items()
+        if not (directory / name).is_file()
+        or (directory / name).read_text(encoding="utf-8") != text
+    ]
+    extra = (
+        [p.name for p in directory.glob("*.md") if p.name not in expected]
+        if directory.is_dir()
+        else []
+    )
     return sorted(stale + extra)
 
 
@@ -87,14 +117,23 @@ def write_pages(directory: Path, registry: Registry) -> list[str]:
 
 
 def _tree(files: Mapping[str, str]) -> str:
-    return "\n\n".join(f"`{path}`\n\n```{_fence_language(path)}\n{dedent(text).strip()}\n```"
-                       for path, text in files.items())
+    return "\n\n".join(
+        f"`{path}`\n\n```{_fence_language(path)}\n{dedent(text).strip()}\n```"
+        for path, text in files.items()
+    )
 
 
 def _fence_language(path: str) -> str:
     suffix = path.rsplit(".", 1)[-1] if "." in path else ""
-    return {"md": "markdown", "py": "python", "yml": "yaml", "yaml": "yaml", "toml": "toml",
-            "ipynb": "json", "json": "json"}.get(suffix, "text")
+    return {
+        "md": "markdown",
+        "py": "python",
+        "yml": "yaml",
+        "yaml": "yaml",
+        "toml": "toml",
+        "ipynb": "json",
+        "json": "json",
+    }.get(suffix, "text")
 
 
 def _cell(text: str) -> str:

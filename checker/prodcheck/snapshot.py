@@ -37,7 +37,7 @@ WALK_PRUNED = frozenset(
     {".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
      ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
 )
-"""Pruned only when there is no git to ask: tool caches that no .gitignore may mention."""
+"""Tool caches a .gitignore may forget: never walked, and listed from git only when tracked."""
 
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -233,10 +233,18 @@ class Snapshot:
         import nbformat  # imported lazily: it costs a third of a second at start-up
 
         try:
-            return nbformat.reads(source, as_version=nbformat.NO_CONVERT)
+            notebook: NotebookNode = nbformat.reads(source, as_version=nbformat.NO_CONVERT)
         except Exception as exc:  # nbformat raises JSON, schema and version errors alike
             self.report(Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: {_one_line(exc)}")
             return None
+        cells = notebook.get("cells")
+        if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+            # NO_CONVERT skips validation (it is slow): without this, any JSON object would
+            # pass as a notebook and crash every rule that walks its cells.
+            self.report(Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: "
+                        "it has no list of cells (nbformat 4)")
+            return None
+        return notebook
 
     def yaml(self, path: str) -> Any:
         """The first YAML document of the file; None when empty, missing or broken."""
@@ -349,8 +357,14 @@ def _git_files(root: Path) -> list[str] | None:
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
+        ignored_root = subprocess.run(
+            ["git", "check-ignore", "-q", "."], cwd=root, env=env, capture_output=True, check=False,
+        )
+        if ignored_root.returncode == 0:
+            return None  # the enclosing repository ignores the root: git would list nothing
         listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+             *(f"--exclude={name}/" for name in WALK_PRUNED)],  # --exclude spares tracked files
             cwd=root, env=env, capture_output=True, check=False,
         )
     except OSError:
@@ -368,9 +382,14 @@ def _walk_files(root: Path) -> list[str]:
     ignores: list[tuple[str, pathspec.PathSpec]] = []
 
     def ignored(rel: str) -> bool:
-        return any(
-            rel.startswith(base) and spec.match_file(rel[len(base):]) for base, spec in ignores
-        )
+        # As git does: the deepest .gitignore with a matching pattern decides, so a nested
+        # `!keep.log` re-includes what the root's `*.log` ignores.
+        for base, spec in reversed(ignores):
+            if rel.startswith(base):
+                decision = spec.check_file(rel[len(base):]).include
+                if decision is not None:
+                    return bool(decision)
+        return False
 
     for current, dirnames, filenames in os.walk(root, topdown=True, followlinks=False):
         rel_dir = os.path.relpath(current, root).replace(os.sep, "/")
@@ -381,13 +400,13 @@ def _walk_files(root: Path) -> list[str]:
                 ignores.append((prefix, pathspec.GitIgnoreSpec.from_lines(text.splitlines())))
             except OSError:
                 pass
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in ALWAYS_PRUNED and d not in WALK_PRUNED and not ignored(f"{prefix}{d}/")
-        )
-        # Directory symlinks are listed as entries too, so a loop is reported, not followed.
+        kept = sorted(d for d in dirnames if d not in ALWAYS_PRUNED and d not in WALK_PRUNED)
+        # os.walk puts links to directories among dirnames and never enters them: list them as
+        # entries too (git lists a link as a file), so one leading out of the root is reported.
+        links = [d for d in kept if (Path(current) / d).is_symlink()]
+        dirnames[:] = [d for d in kept if d not in links and not ignored(f"{prefix}{d}/")]
         found.extend(
-            f"{prefix}{name}" for name in filenames if not ignored(f"{prefix}{name}")
+            f"{prefix}{name}" for name in [*filenames, *links] if not ignored(f"{prefix}{name}")
         )
     return found
 

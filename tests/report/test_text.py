@@ -21,9 +21,17 @@ def registry() -> Registry:
         ("AA002", 1, Severity.WARNING),
         ("BB001", 2, Severity.ERROR),
     ]:
-        rule(rule_id, f"fake-rule-{rule_id.lower()}", stage=stage, principle=Principle.ENGINEERING,
-             severity=severity, scope=Scope.REPO, summary="A fake rule.",
-             remedy=f"Do what {rule_id} asks.", registry=registry)(_documented)
+        rule(
+            rule_id,
+            f"fake-rule-{rule_id.lower()}",
+            stage=stage,
+            principle=Principle.ENGINEERING,
+            severity=severity,
+            scope=Scope.REPO,
+            summary="A fake rule.",
+            remedy=f"Do what {rule_id} asks.",
+            registry=registry,
+        )(_documented)
     return registry
 
 
@@ -32,10 +40,15 @@ def _documented(repo: object) -> Iterator[Violation]:
     yield from ()
 
 
-def result_with(registry: Registry, findings: list[Finding], *, target: int = 3,
-                files_mode: bool = False) -> AuditResult:
+def result_with(
+    registry: Registry, findings: list[Finding], *, target: int = 3, files_mode: bool = False
+) -> AuditResult:
     rules: list[Rule] = list(registry)
-    verdict = StageVerdict(None, target, ()) if files_mode else stage_verdict(rules, findings, registry, target)
+    verdict = (
+        StageVerdict(None, target, ())
+        if files_mode
+        else stage_verdict(rules, findings, registry, target)
+    )
     return AuditResult(Path("/repo"), rules, findings, [], verdict, registry, files_mode)
 
 
@@ -47,7 +60,10 @@ def test_the_verdict_comes_first_and_counts_the_blockers(registry: Registry) -> 
     ]
     lines = render(result_with(registry, findings)).splitlines()
     assert lines[0] == "prodcheck 0.1.0 · /repo"
-    assert lines[1] == "Stage 0 of 3: pilot purgatory; 2 errors block stage 1 (target stage 3 not reached)"
+    assert (
+        lines[1]
+        == "Stage 0 of 3: pilot purgatory; 2 errors block stage 1: AA001; target stage 3 not reached"
+    )
 
 
 def test_findings_are_grouped_by_stage_with_location_and_remedy(registry: Registry) -> None:
@@ -56,7 +72,10 @@ def test_findings_are_grouped_by_stage_with_location_and_remedy(registry: Regist
         Finding("AA001", Severity.ERROR, "No case.", "docs/case.md", 3),
     ]
     text = render(result_with(registry, findings))
-    stage_1, stage_2 = text.index("Stage 1: business case validated"), text.index("Stage 2: production foundation")
+    stage_1, stage_2 = (
+        text.index("Stage 1: business case validated"),
+        text.index("Stage 2: production foundation"),
+    )
     assert stage_1 < text.index("docs/case.md:3  No case.") < stage_2 < text.index("No container.")
     assert "fix: Do what AA001 asks." in text
 
@@ -69,7 +88,10 @@ def test_notebook_findings_name_the_cell(registry: Registry) -> None:
 def test_reached_target_says_so(registry: Registry) -> None:
     findings = [Finding("BB001", Severity.ERROR, "No container.")]
     text = render(result_with(registry, findings, target=1))
-    assert "Stage 1 of 3: business case validated; 1 error blocks stage 2 (target stage 1 reached)" in text
+    assert (
+        "Stage 1 of 3: business case validated; 1 error blocks stage 2: BB001; target stage 1 reached"
+        in text
+    )
     assert text.rstrip().endswith("1 error, 0 warnings. Fix BB001 to reach stage 2.")
 
 
@@ -82,5 +104,7 @@ def test_files_mode_has_no_stage(registry: Registry) -> None:
 
 @pytest.mark.parametrize(("color", "has_escape_codes"), [(False, False), (True, True)])
 def test_color_only_when_asked(registry: Registry, color: bool, has_escape_codes: bool) -> None:
-    text = render(result_with(registry, [Finding("AA001", Severity.ERROR, "No case.")]), color=color)
+    text = render(
+        result_with(registry, [Finding("AA001", Severity.ERROR, "No case.")]), color=color
+    )
     assert ("\x1b[" in text) is has_escape_codes

@@ -47,14 +47,17 @@ def audit_path(
         snapshot = Snapshot.scan(root, config)
     if loaded.warning:
         snapshot.report(Problem.UNPARSABLE, "pyproject.toml", loaded.warning)
-    return audit(snapshot, rules, registry, target=stage, baseline=known_baseline,
-                 files_mode=bool(files))
+    return audit(
+        snapshot, rules, registry, target=stage, baseline=known_baseline, files_mode=bool(files)
+    )
 
 
 def record_baseline(result: AuditResult, destination: Path) -> int:
     """Record every finding present today, old or new, so fixing one shrinks the baseline."""
     assert result.snapshot is not None
-    present = result.findings + [s.finding for s in result.suppressed if s.suppression.via == "baseline"]
+    present = result.findings + [
+        s.finding for s in result.suppressed if s.suppression.via == "baseline"
+    ]
     return write_baseline(destination, present, result.snapshot)
 
 

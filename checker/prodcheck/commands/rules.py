@@ -17,7 +17,9 @@ def rules_json() -> str:
 def rules_table(width: int = 140) -> str:
     table = Table("id", "stage", "severity", "scope", "name", "summary", box=None, pad_edge=False)
     for rule in load_rules():
-        table.add_row(rule.id, str(rule.stage), rule.severity.value, rule.scope.value, rule.slug, rule.summary)
+        table.add_row(
+            rule.id, str(rule.stage), rule.severity.value, rule.scope.value, rule.slug, rule.summary
+        )
     console = Console(width=width, no_color=True, highlight=False)
     with console.capture() as capture:
         console.print(table)
