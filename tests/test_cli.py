@@ -134,7 +134,7 @@ def test_files_mode_judges_only_the_given_files(tmp_path: Path) -> None:
     build_tree(tmp_path, {"src/model.py": "import pandas\n"})
     code, out, _ = invoke("audit", tmp_path, tmp_path / "src/model.py")
     assert code == 0, out
-    assert "Checked 1 file: no errors" in out
+    assert "Checked 1 file; no errors" in out
 
 
 def test_files_outside_the_repository_are_refused(tmp_path: Path) -> None:

@@ -59,15 +59,19 @@ class Baseline:
         if (
             not isinstance(entries, list)
             or document.get("schema_version") != BASELINE_VERSION
-            or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries)
+            or not all(
+                isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in entries
+            )
         ):
             raise BaselineError(
-                f"baseline file {path} is not a prodcheck baseline (schema_version {BASELINE_VERSION})"
+                f"baseline file {path} is not a prodcheck baseline "
+                f"(schema_version {BASELINE_VERSION})"
             )
         return cls(Counter(e["fingerprint"] for e in entries), str(path))
 
-    def split(self, findings: Iterable[Finding],
-              snapshot: Snapshot) -> tuple[list[Finding], list[SuppressedFinding]]:
+    def split(
+        self, findings: Iterable[Finding], snapshot: Snapshot
+    ) -> tuple[list[Finding], list[SuppressedFinding]]:
         """Separate new findings from those the baseline already knows."""
         remaining = Counter(self.counts)
         new: list[Finding] = []
@@ -85,7 +89,12 @@ class Baseline:
 def write_baseline(path: Path, findings: Iterable[Finding], snapshot: Snapshot) -> int:
     """Record `findings` atomically (a crash never leaves half a file); returns how many."""
     entries = [
-        {"rule": f.rule_id, "path": f.path, "fingerprint": fingerprint(f, snapshot), "message": f.message}
+        {
+            "rule": f.rule_id,
+            "path": f.path,
+            "fingerprint": fingerprint(f, snapshot),
+            "message": f.message,
+        }
         for f in sorted(findings, key=lambda f: f.sort_key)
     ]
     document = {"schema_version": BASELINE_VERSION, "tool": "prodcheck", "findings": entries}

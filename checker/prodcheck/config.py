@@ -50,7 +50,7 @@ class LoadedConfig:
 
 
 def load_config(root: Path) -> LoadedConfig:
-    """Read the project's settings; `.prodcheck.toml` wins over pyproject.toml, as ruff.toml does."""
+    """Read the project's settings; `.prodcheck.toml` wins over pyproject.toml (as in ruff)."""
     dedicated = root / DEDICATED
     if dedicated.is_file():
         try:
@@ -65,8 +65,11 @@ def load_config(root: Path) -> LoadedConfig:
     try:
         document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        return LoadedConfig(Config(), warning=f"{PYPROJECT} is not valid TOML ({exc}); "
-                            "[tool.prodcheck] could not be read, defaults apply")
+        return LoadedConfig(
+            Config(),
+            warning=f"{PYPROJECT} is not valid TOML ({exc}); "
+            "[tool.prodcheck] could not be read, defaults apply",
+        )
     table = document.get("tool", {}).get("prodcheck")
     if table is None:
         return LoadedConfig(Config())
@@ -82,11 +85,15 @@ def parse_config(table: Any, *, source: str) -> Config:
     for raw_key, value in table.items():
         key = raw_key.replace("-", "_")
         if key not in known:
-            raise ConfigError(f"{source}: unknown setting {raw_key!r}; known: {', '.join(sorted(known))}")
+            raise ConfigError(
+                f"{source}: unknown setting {raw_key!r}; known: {', '.join(sorted(known))}"
+            )
         values[key] = _coerce(key, value, source)
     config = Config(**values)
     if config.target_stage not in range(FINAL_STAGE + 1):
-        raise ConfigError(f"{source}: target_stage must be 0-{FINAL_STAGE}, got {config.target_stage}")
+        raise ConfigError(
+            f"{source}: target_stage must be 0-{FINAL_STAGE}, got {config.target_stage}"
+        )
     return config
 
 

@@ -86,8 +86,9 @@ class AuditResult:
         return 0 if self.verdict.passed else 1
 
 
-def select_rules(registry: Registry, config: Config, *, select: Sequence[str] = (),
-                 ignore: Sequence[str] = ()) -> list[Rule]:
+def select_rules(
+    registry: Registry, config: Config, *, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[Rule]:
     """The rules to run: `--select` replaces the configured selection; ignores from both add up.
 
     Every id the configuration names is checked here, per-path ignores included, so a typo
@@ -118,7 +119,9 @@ def audit(
     counted: list[Finding] = []
     path_ignores = _path_ignores(config)
     for finding in raw:
-        reason = _config_suppression(finding, path_ignores) or _inline_suppression(finding, snapshot)
+        reason = _config_suppression(finding, path_ignores) or _inline_suppression(
+            finding, snapshot
+        )
         if reason is not None:
             suppressed.append(SuppressedFinding(finding, reason))
         else:
@@ -134,12 +137,14 @@ def audit(
         verdict = StageVerdict(None, target_stage, ())
     else:
         verdict = stage_verdict(rules, counted, registry, target_stage)
-    return AuditResult(snapshot.root, list(rules), counted, suppressed, verdict, registry,
-                       files_mode, snapshot)
+    return AuditResult(
+        snapshot.root, list(rules), counted, suppressed, verdict, registry, files_mode, snapshot
+    )
 
 
-def stage_verdict(rules: Sequence[Rule], findings: Iterable[Finding], registry: Registry,
-                  target: int) -> StageVerdict:
+def stage_verdict(
+    rules: Sequence[Rule], findings: Iterable[Finding], registry: Registry, target: int
+) -> StageVerdict:
     """The highest stage whose error rules, and those of every stage before it, all pass."""
     blockers: dict[int, set[str]] = {stage: set() for stage in range(1, FINAL_STAGE + 1)}
     for finding in findings:
@@ -210,13 +215,18 @@ def _guarded(rule: Rule, path: str | None, violations: Iterator[Violation]) -> l
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         location = f" on `{path}`" if path else ""
-        message = (f"rule {rule.id} crashed{location} ({type(exc).__name__}: {exc}, at "
-                   f"{Path(where.filename).name}:{where.lineno}); its verdict is unknown, please report this")
+        message = (
+            f"rule {rule.id} crashed{location} ({type(exc).__name__}: {exc}, at "
+            f"{Path(where.filename).name}:{where.lineno}); its verdict is unknown, "
+            "please report this"
+        )
         return [Finding(RULE_CRASHED, Severity.WARNING, message, path)]
     return [Finding(rule.id, rule.severity, v.message, v.path, v.line, v.cell) for v in found]
 
 
-def _diagnostic_findings(snapshot: Snapshot, rules: Sequence[Rule], registry: Registry) -> list[Finding]:
+def _diagnostic_findings(
+    snapshot: Snapshot, rules: Sequence[Rule], registry: Registry
+) -> list[Finding]:
     """Files the snapshot could not read, reported under their PC rule when it is selected."""
     selected = {r.id for r in rules}
     return [
@@ -226,15 +236,18 @@ def _diagnostic_findings(snapshot: Snapshot, rules: Sequence[Rule], registry: Re
     ]
 
 
-def _path_ignores(config: Config) -> list[tuple[pathspec.PathSpec, frozenset[str], str]]:
+PathIgnore = tuple[pathspec.GitIgnoreSpec, frozenset[str], str]
+"""A compiled per-path ignore: the spec, the rule ids or families it names, its pattern."""
+
+
+def _path_ignores(config: Config) -> list[PathIgnore]:
     return [
         (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(i.upper() for i in ids), pattern)
         for pattern, ids in config.per_path_ignores.items()
     ]
 
 
-def _config_suppression(finding: Finding,
-                        path_ignores: list[tuple[pathspec.PathSpec, frozenset[str], str]]) -> Suppression | None:
+def _config_suppression(finding: Finding, path_ignores: list[PathIgnore]) -> Suppression | None:
     if finding.path is None:
         return None
     for spec, ids, pattern in path_ignores:
@@ -259,7 +272,9 @@ def _inline_suppression(finding: Finding, snapshot: Snapshot) -> Suppression | N
         return None
     for text in candidates:
         match = INLINE_DIRECTIVE.search(text)
-        if match and _names_rule({i.strip().upper() for i in match.group(1).split(",")}, finding.rule_id):
+        if match and _names_rule(
+            {i.strip().upper() for i in match.group(1).split(",")}, finding.rule_id
+        ):
             return Suppression("inline", match.group(2).strip() or "no reason given")
     return None
 

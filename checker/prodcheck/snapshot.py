@@ -17,8 +17,8 @@ import stat
 import subprocess
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,15 +34,25 @@ T = TypeVar("T")
 BINARY_SNIFF_BYTES = 8192
 ALWAYS_PRUNED = frozenset({".git", ".hg", ".svn"})
 WALK_PRUNED = frozenset(
-    {".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
-     ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints"}
+    {
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+    }
 )
 """Tool caches a .gitignore may forget: never walked, and listed from git only when tracked."""
 
 _YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class Problem(str, Enum):
+class Problem(StrEnum):
     """Why a file could not be judged; each value is the id of the rule that reports it."""
 
     UNREADABLE = "PC001"
@@ -75,8 +85,12 @@ class SourceFile:
 
 
 @dataclass
-class FrontMatter:
-    """The YAML block at the top of a Markdown file, with the line of every key and item."""
+class YamlDocument:
+    """Parsed YAML with the file line of every key and item, so findings can point at them.
+
+    A document that cannot be parsed has `error` set (and `error_line` where known) instead
+    of raising: a broken OWNERS file or front matter is a finding, never a crash.
+    """
 
     data: Any
     lines: dict[tuple[str | int, ...], int]
@@ -93,8 +107,13 @@ class FrontMatter:
 class Snapshot:
     """A repository as prodcheck sees it: its files, their parsed forms, and the settings."""
 
-    def __init__(self, root: Path, files: Iterable[SourceFile], config: Config,
-                 diagnostics: Iterable[Diagnostic] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        files: Iterable[SourceFile],
+        config: Config,
+        diagnostics: Iterable[Diagnostic] = (),
+    ) -> None:
         self.root = root
         self.config = config
         self.files: dict[str, SourceFile] = {f.path: f for f in sorted(files, key=lambda f: f.path)}
@@ -175,15 +194,20 @@ class Snapshot:
             return None
         limit = self.config.max_file_bytes
         if file.size > limit:
-            self.report(Problem.TOO_LARGE, path,
-                        f"`{path}` is {_human_size(file.size)}, over the {_human_size(limit)} "
-                        "read limit (`max_file_kb`); it was not read")
+            self.report(
+                Problem.TOO_LARGE,
+                path,
+                f"`{path}` is {_human_size(file.size)}, over the {_human_size(limit)} "
+                "read limit (`max_file_kb`); it was not read",
+            )
             return None
         try:
             with (self.root / path).open("rb") as handle:
                 return handle.read(limit + 1)
         except OSError as exc:
-            self.report(Problem.UNREADABLE, path, f"`{path}` could not be read: {exc.strerror or exc}")
+            self.report(
+                Problem.UNREADABLE, path, f"`{path}` could not be read: {exc.strerror or exc}"
+            )
             return None
 
     def text(self, path: str) -> str | None:
@@ -195,7 +219,11 @@ class Snapshot:
         if data is None:
             return None
         if b"\0" in data[:BINARY_SNIFF_BYTES]:
-            self.report(Problem.UNREADABLE, path, f"`{path}` looks binary (it holds NUL bytes); not read as text")
+            self.report(
+                Problem.UNREADABLE,
+                path,
+                f"`{path}` looks binary (it holds NUL bytes); not read as text",
+            )
             return None
         try:
             return data.decode("utf-8-sig")
@@ -216,9 +244,12 @@ class Snapshot:
         try:
             return ast.parse(source, filename=path)
         except SyntaxError as exc:
-            self.report(Problem.UNPARSABLE, path,
-                        f"`{path}` is not valid Python 3 ({exc.msg}); its rules were not checked",
-                        exc.lineno)
+            self.report(
+                Problem.UNPARSABLE,
+                path,
+                f"`{path}` is not valid Python 3 ({exc.msg}); its rules were not checked",
+                exc.lineno,
+            )
         except (ValueError, RecursionError, MemoryError) as exc:
             self.report(Problem.UNPARSABLE, path, f"`{path}` could not be parsed as Python: {exc}")
         return None
@@ -233,16 +264,23 @@ class Snapshot:
         import nbformat  # imported lazily: it costs a third of a second at start-up
 
         try:
-            notebook: NotebookNode = nbformat.reads(source, as_version=nbformat.NO_CONVERT)
+            notebook: NotebookNode = nbformat.reads(  # type: ignore[no-untyped-call]
+                source, as_version=nbformat.NO_CONVERT
+            )
         except Exception as exc:  # nbformat raises JSON, schema and version errors alike
-            self.report(Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: {_one_line(exc)}")
+            self.report(
+                Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: {_one_line(exc)}"
+            )
             return None
         cells = notebook.get("cells")
         if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
             # NO_CONVERT skips validation (it is slow): without this, any JSON object would
             # pass as a notebook and crash every rule that walks its cells.
-            self.report(Problem.UNPARSABLE, path, f"`{path}` is not a readable notebook: "
-                        "it has no list of cells (nbformat 4)")
+            self.report(
+                Problem.UNPARSABLE,
+                path,
+                f"`{path}` is not a readable notebook: it has no list of cells (nbformat 4)",
+            )
             return None
         return notebook
 
@@ -255,10 +293,12 @@ class Snapshot:
         if source is None:
             return None
         try:
-            return yaml.load(source, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+            return yaml.load(source, Loader=_YAML_LOADER)
         except yaml.YAMLError as exc:
             line = _yaml_error_line(exc)
-            self.report(Problem.UNPARSABLE, path, f"`{path}` is not valid YAML: {_one_line(exc)}", line)
+            self.report(
+                Problem.UNPARSABLE, path, f"`{path}` is not valid YAML: {_one_line(exc)}", line
+            )
             return None
 
     def toml(self, path: str) -> dict[str, Any] | None:
@@ -274,11 +314,11 @@ class Snapshot:
             self.report(Problem.UNPARSABLE, path, f"`{path}` is not valid TOML: {exc}")
             return None
 
-    def front_matter(self, path: str) -> FrontMatter | None:
+    def front_matter(self, path: str) -> YamlDocument | None:
         """The YAML front matter of a Markdown file; None when the file has none."""
         return self._cached("front_matter", path, self._front_matter)
 
-    def _front_matter(self, path: str) -> FrontMatter | None:
+    def _front_matter(self, path: str) -> YamlDocument | None:
         source = self.text(path)
         if source is None:
             return None
@@ -302,41 +342,60 @@ class Snapshot:
 # -- front matter ---------------------------------------------------------------------------
 
 
-def parse_front_matter(source: str) -> FrontMatter | None:
+def parse_front_matter(source: str) -> YamlDocument | None:
     """Parse a leading `---` ... `---` block; None when the text does not start with one."""
     lines = source.splitlines()
     if not lines or lines[0].strip() != "---":
         return None
     end = next((i for i, line in enumerate(lines[1:], 1) if line.strip() in ("---", "...")), None)
     if end is None:
-        return FrontMatter({}, {}, error="the front matter opened with `---` is never closed", error_line=1)
-    block = "\n".join(lines[1:end])
-    loader = _YAML_LOADER(block)
+        return YamlDocument(
+            {}, {}, error="the front matter opened with `---` is never closed", error_line=1
+        )
+    return parse_yaml("\n".join(lines[1:end]), first_line=2)
+
+
+def parse_yaml(text: str, *, first_line: int = 1) -> YamlDocument:
+    """Parse one YAML document whose first line is line `first_line` of its file."""
+    loader = _YAML_LOADER(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         line = _yaml_error_line(exc)
-        return FrontMatter({}, {}, error=_one_line(exc), error_line=line + 1 if line else None)
+        return YamlDocument(
+            {}, {}, error=_one_line(exc), error_line=None if line is None else line + first_line - 1
+        )
+    except (ValueError, RecursionError) as exc:  # an impossible date (2025-02-30), a cyclic alias
+        return YamlDocument({}, {}, error=_one_line(exc))
     finally:
         loader.dispose()
     key_lines: dict[tuple[str | int, ...], int] = {}
     if node is not None:
-        _index_lines(node, (), key_lines, offset=2)
-    return FrontMatter(data, key_lines)
+        _index_lines(node, (), key_lines, first_line, visited=set())
+    return YamlDocument(data, key_lines)
 
 
-def _index_lines(node: yaml.Node, prefix: tuple[str | int, ...],
-                 out: dict[tuple[str | int, ...], int], offset: int) -> None:
-    out.setdefault(prefix, node.start_mark.line + offset)
+def _index_lines(
+    node: yaml.Node,
+    prefix: tuple[str | int, ...],
+    out: dict[tuple[str | int, ...], int],
+    first_line: int,
+    visited: set[int],
+) -> None:
+    """Record each key's line; an aliased node is indexed once, so cycles and bombs stay cheap."""
+    out.setdefault(prefix, node.start_mark.line + first_line)
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                out[(*prefix, key.value)] = key.start_mark.line + offset
-                _index_lines(value, (*prefix, key.value), out, offset)
+                out[(*prefix, key.value)] = key.start_mark.line + first_line
+                _index_lines(value, (*prefix, key.value), out, first_line, visited)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _index_lines(item, (*prefix, index), out, offset)
+            _index_lines(item, (*prefix, index), out, first_line, visited)
 
 
 def _yaml_error_line(exc: yaml.YAMLError) -> int | None:
@@ -352,20 +411,38 @@ def _git_files(root: Path) -> list[str] | None:
     env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
     try:
         inside = subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree"], cwd=root, env=env,
-            capture_output=True, text=True, check=False,
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if inside.returncode != 0 or inside.stdout.strip() != "true":
             return None
         ignored_root = subprocess.run(
-            ["git", "check-ignore", "-q", "."], cwd=root, env=env, capture_output=True, check=False,
+            ["git", "check-ignore", "-q", "."],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            check=False,
         )
         if ignored_root.returncode == 0:
             return None  # the enclosing repository ignores the root: git would list nothing
         listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-             *(f"--exclude={name}/" for name in WALK_PRUNED)],  # --exclude spares tracked files
-            cwd=root, env=env, capture_output=True, check=False,
+            [
+                "git",
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                *(f"--exclude={name}/" for name in WALK_PRUNED),
+            ],  # --exclude spares tracked files
+            cwd=root,
+            env=env,
+            capture_output=True,
+            check=False,
         )
     except OSError:
         return None
@@ -379,14 +456,14 @@ def _walk_files(root: Path) -> list[str]:
     import pathspec
 
     found: list[str] = []
-    ignores: list[tuple[str, pathspec.PathSpec]] = []
+    ignores: list[tuple[str, pathspec.GitIgnoreSpec]] = []
 
     def ignored(rel: str) -> bool:
         # As git does: the deepest .gitignore with a matching pattern decides, so a nested
         # `!keep.log` re-includes what the root's `*.log` ignores.
         for base, spec in reversed(ignores):
             if rel.startswith(base):
-                decision = spec.check_file(rel[len(base):]).include
+                decision = spec.check_file(rel[len(base) :]).include
                 if decision is not None:
                     return bool(decision)
         return False
@@ -424,11 +501,17 @@ def _classify(root: Path, rel: str) -> SourceFile | Diagnostic | None:
         return None
     target = os.path.realpath(absolute)
     try:
-        os.stat(absolute)
+        absolute.stat()
     except OSError as exc:
-        return Diagnostic(Problem.SYMLINK, rel, f"`{rel}` is a broken or looping symlink ({exc.strerror}); not followed")
+        return Diagnostic(
+            Problem.SYMLINK,
+            rel,
+            f"`{rel}` is a broken or looping symlink ({exc.strerror}); not followed",
+        )
     if os.path.commonpath([target, str(root)]) != str(root):
-        return Diagnostic(Problem.SYMLINK, rel, f"`{rel}` is a symlink to outside the repository; not followed")
+        return Diagnostic(
+            Problem.SYMLINK, rel, f"`{rel}` is a symlink to outside the repository; not followed"
+        )
     return None  # a link inside the tree: the target is judged where it really is
 
 

@@ -60,9 +60,8 @@ def test_the_verdict_comes_first_and_counts_the_blockers(registry: Registry) -> 
     ]
     lines = render(result_with(registry, findings)).splitlines()
     assert lines[0] == "prodcheck 0.1.0 · /repo"
-    assert (
-        lines[1]
-        == "Stage 0 of 3: pilot purgatory; 2 errors block stage 1: AA001; target stage 3 not reached"
+    assert lines[1] == (
+        "Stage 0 of 3: pilot purgatory; 2 errors block stage 1: AA001; target stage 3 not reached"
     )
 
 
@@ -89,9 +88,9 @@ def test_reached_target_says_so(registry: Registry) -> None:
     findings = [Finding("BB001", Severity.ERROR, "No container.")]
     text = render(result_with(registry, findings, target=1))
     assert (
-        "Stage 1 of 3: business case validated; 1 error blocks stage 2: BB001; target stage 1 reached"
-        in text
-    )
+        "Stage 1 of 3: business case validated; 1 error blocks stage 2: BB001; "
+        "target stage 1 reached"
+    ) in text
     assert text.rstrip().endswith("1 error, 0 warnings. Fix BB001 to reach stage 2.")
 
 

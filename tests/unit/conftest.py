@@ -33,8 +33,9 @@ def git(tmp_path: Path) -> Callable[..., str]:
     """Make tmp_path a fresh git work tree; `git(*args)` runs git there and returns its output."""
 
     def run(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,
-                              check=True)
+        done = subprocess.run(
+            ["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True
+        )
         return done.stdout
 
     run("init", "-q", "--template=")  # no sample hooks to copy: faster

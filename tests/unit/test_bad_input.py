@@ -20,21 +20,30 @@ TWO_GB = 2 * 1024**3
 
 BAD_FILES = {
     "a notebook that is not JSON": ("notebooks/eda.ipynb", "{'cells': [}", "PC002", None),
-    "a notebook that is JSON but no notebook": ("eda.ipynb", json.dumps({"cells": "x"}), "PC002",
-                                                None),
-    "YAML that does not parse": (".github/workflows/ci.yml",
-                                 "on: push\njobs:\n  test:\n    steps: [a\n  lint: 1\n",
-                                 "PC002", 5),
+    "a notebook that is JSON but no notebook": (
+        "eda.ipynb",
+        json.dumps({"cells": "x"}),
+        "PC002",
+        None,
+    ),
+    "YAML that does not parse": (
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  test:\n    steps: [a\n  lint: 1\n",
+        "PC002",
+        5,
+    ),
     "TOML that does not parse": ("config/settings.toml", "[db]\nurl = \n", "PC002", None),
     "Python 2": ("src/train.py", "import os\nprint 'training'\n", "PC002", 2),
     "a binary file named .py": ("model.py", pickle.dumps({"weights": [0.5] * 4}), "PC001", None),
 }
 
 
-@pytest.mark.parametrize(("path", "content", "rule_id", "line"), BAD_FILES.values(),
-                         ids=BAD_FILES.keys())
+@pytest.mark.parametrize(
+    ("path", "content", "rule_id", "line"), BAD_FILES.values(), ids=BAD_FILES.keys()
+)
 def test_a_file_that_cannot_be_read_is_a_warning_with_its_path_and_the_audit_goes_on(
-        tmp_path, checker, path, content, rule_id, line):
+    tmp_path, checker, path, content, rule_id, line
+):
     build_tree(tmp_path, {path: content})
     checker.file_rule("XX001", ["*"], reads_everything)
     checker.repo_rule("XX002", fails("still judged"))
@@ -42,7 +51,9 @@ def test_a_file_that_cannot_be_read_is_a_warning_with_its_path_and_the_audit_goe
     result = checker.audit(tmp_path)
 
     assert [(f.rule_id, f.severity, f.path, f.line) for f in result.findings] == [
-        ("XX002", Severity.ERROR, None, None), (rule_id, Severity.WARNING, path, line)]
+        ("XX002", Severity.ERROR, None, None),
+        (rule_id, Severity.WARNING, path, line),
+    ]
     assert result.verdict.reached == 0
 
 
@@ -59,7 +70,8 @@ def test_a_file_gone_between_listing_and_reading_is_a_warning(tmp_path, checker)
 
 
 def test_symlinks_out_of_the_tree_or_in_a_loop_are_warnings_and_never_followed(
-        tmp_path, checker, tmp_path_factory):
+    tmp_path, checker, tmp_path_factory
+):
     outside = tmp_path_factory.mktemp("home")
     build_tree(outside, {"alice/secrets.py": "TOKEN = 'x'\n"})
     (tmp_path / "secrets.py").symlink_to(outside / "alice/secrets.py")
@@ -73,7 +85,11 @@ def test_symlinks_out_of_the_tree_or_in_a_loop_are_warnings_and_never_followed(
     result = checker.audit(tmp_path)
 
     assert [(f.rule_id, f.path) for f in result.findings] == [
-        ("PC004", "a.py"), ("PC004", "b.py"), ("PC004", "home"), ("PC004", "secrets.py")]
+        ("PC004", "a.py"),
+        ("PC004", "b.py"),
+        ("PC004", "home"),
+        ("PC004", "secrets.py"),
+    ]
     assert read == ["train.py"]
 
 
@@ -95,7 +111,8 @@ def huge_file(tmp_path) -> str:
 
 
 def test_a_2_gb_file_is_listed_with_its_size_and_not_read_until_a_rule_asks(
-        tmp_path, checker, huge_file):
+    tmp_path, checker, huge_file
+):
     result = checker.audit(tmp_path)
 
     assert result.snapshot is not None
@@ -114,7 +131,10 @@ def test_a_2_gb_file_a_rule_asks_for_is_a_warning_and_is_never_read(tmp_path, ch
     assert time.perf_counter() - started < 2
     [finding] = result.findings
     assert (finding.rule_id, finding.severity, finding.path) == (
-        "PC003", Severity.WARNING, huge_file)
+        "PC003",
+        Severity.WARNING,
+        huge_file,
+    )
     assert "is 2.0 GiB, over the 10.0 MiB read limit" in finding.message
 
 
@@ -130,13 +150,18 @@ def test_a_pyproject_that_is_not_toml_is_a_warning_and_the_defaults_apply(tmp_pa
     assert result.verdict.target == 3
 
 
-@pytest.mark.parametrize(("content", "named"), [
-    ("target_stage = ", r"\.prodcheck\.toml is not valid TOML"),
-    ("target_stage = 1\nmin-roe = 0.2\n", r"\.prodcheck\.toml: unknown setting 'min-roe'"),
-    ("target_stage = 'two'\n", r"\.prodcheck\.toml: target_stage must be a whole number"),
-], ids=["not TOML", "an unknown key", "a wrong type"])
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ("target_stage = ", r"\.prodcheck\.toml is not valid TOML"),
+        ("target_stage = 1\nmin-roe = 0.2\n", r"\.prodcheck\.toml: unknown setting 'min-roe'"),
+        ("target_stage = 'two'\n", r"\.prodcheck\.toml: target_stage must be a whole number"),
+    ],
+    ids=["not TOML", "an unknown key", "a wrong type"],
+)
 def test_a_broken_prodcheck_toml_stops_the_audit_with_a_message_naming_the_mistake(
-        tmp_path, content, named):
+    tmp_path, content, named
+):
     build_tree(tmp_path, {".prodcheck.toml": content})
 
     with pytest.raises(ConfigError, match=named):
@@ -154,13 +179,16 @@ def test_a_path_that_is_not_a_directory_is_a_usage_error(tmp_path, given):
 
 def test_the_real_rules_judge_a_tree_of_bad_input_without_crashing(tmp_path, huge_file):
     build_tree(tmp_path, {path: content for path, content, _, _ in BAD_FILES.values()})
-    build_tree(tmp_path, {
-        "pyproject.toml": "[project\n",
-        "docs/business-case.md": "---\nproblem: churn\nannual_value: [1\n---\n",
-        "OWNERS": "model_owner: @alice: @bob\n",
-        "CODEOWNERS": b"\0\0\0",
-        "Dockerfile": b"\xff\xfe\0F\0R\0O\0M\0",
-    })
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[project\n",
+            "docs/business-case.md": "---\nproblem: churn\nannual_value: [1\n---\n",
+            "OWNERS": "model_owner: @alice: @bob\n",
+            "CODEOWNERS": b"\0\0\0",
+            "Dockerfile": b"\xff\xfe\0F\0R\0O\0M\0",
+        },
+    )
     (tmp_path / "loop").symlink_to("loop")
     started = time.perf_counter()
 

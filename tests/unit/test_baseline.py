@@ -34,8 +34,9 @@ def baseline_file(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("outside") / "prodcheck-baseline.json"
 
 
-def test_a_written_baseline_loads_back_with_one_entry_per_finding(tmp_path, home_paths,
-                                                                   baseline_file):
+def test_a_written_baseline_loads_back_with_one_entry_per_finding(
+    tmp_path, home_paths, baseline_file
+):
     build_tree(tmp_path, {"a.py": HOME_PATH, "b.py": "import os\n" + HOME_PATH})
     result = home_paths.audit(tmp_path)
 
@@ -47,8 +48,9 @@ def test_a_written_baseline_loads_back_with_one_entry_per_finding(tmp_path, home
     assert [(e["rule"], e["path"]) for e in entries] == [("XX001", "a.py"), ("XX001", "b.py")]
 
 
-def test_the_baseline_file_is_the_same_bytes_for_the_same_findings(tmp_path, home_paths,
-                                                                    baseline_file):
+def test_the_baseline_file_is_the_same_bytes_for_the_same_findings(
+    tmp_path, home_paths, baseline_file
+):
     build_tree(tmp_path, {"b.py": HOME_PATH, "a.py": HOME_PATH * 2})
     record(home_paths, tmp_path, baseline_file)
     first = baseline_file.read_bytes()
@@ -59,7 +61,8 @@ def test_the_baseline_file_is_the_same_bytes_for_the_same_findings(tmp_path, hom
 
 
 def test_writing_a_baseline_creates_its_folder_and_leaves_no_temporary_file(
-        tmp_path, home_paths, tmp_path_factory):
+    tmp_path, home_paths, tmp_path_factory
+):
     build_tree(tmp_path, {"a.py": HOME_PATH})
     folder = tmp_path_factory.mktemp("outside") / "ci" / "prodcheck"
 
@@ -68,8 +71,9 @@ def test_writing_a_baseline_creates_its_folder_and_leaves_no_temporary_file(
     assert [p.name for p in folder.iterdir()] == ["baseline.json"]
 
 
-def test_with_its_baseline_no_finding_counts_and_the_stage_is_reached(tmp_path, home_paths,
-                                                                       baseline_file):
+def test_with_its_baseline_no_finding_counts_and_the_stage_is_reached(
+    tmp_path, home_paths, baseline_file
+):
     build_tree(tmp_path, {"a.py": HOME_PATH, "src/b.py": HOME_PATH * 2})
     home_paths.repo_rule("XX002", fails("no business case"))
     baseline = record(home_paths, tmp_path, baseline_file)
@@ -81,8 +85,9 @@ def test_with_its_baseline_no_finding_counts_and_the_stage_is_reached(tmp_path, 
     assert (result.verdict.reached, result.exit_code) == (3, 0)
 
 
-def test_a_finding_moved_down_its_file_still_matches_the_baseline(tmp_path, home_paths,
-                                                                   baseline_file):
+def test_a_finding_moved_down_its_file_still_matches_the_baseline(
+    tmp_path, home_paths, baseline_file
+):
     build_tree(tmp_path, {"load.py": "import os\n" + HOME_PATH})
     baseline = record(home_paths, tmp_path, baseline_file)
     build_tree(tmp_path, {"load.py": "import os\nimport sys\n\n\n" + HOME_PATH})
@@ -123,7 +128,8 @@ def test_a_new_finding_counts_while_the_baselined_ones_do_not(tmp_path, home_pat
 
 @pytest.mark.parametrize(("present", "new"), [(1, 0), (2, 0), (3, 1)])
 def test_identical_findings_are_counted_so_fixing_one_frees_exactly_one(
-        tmp_path, home_paths, baseline_file, present, new):
+    tmp_path, home_paths, baseline_file, present, new
+):
     build_tree(tmp_path, {"load.py": HOME_PATH * 2})
     baseline = record(home_paths, tmp_path, baseline_file)
     build_tree(tmp_path, {"load.py": HOME_PATH * present})
@@ -133,8 +139,9 @@ def test_identical_findings_are_counted_so_fixing_one_frees_exactly_one(
     assert (len(result.findings), len(result.suppressed)) == (new, present - new)
 
 
-def test_a_finding_about_the_whole_repository_matches_by_its_message(tmp_path, checker,
-                                                                      baseline_file):
+def test_a_finding_about_the_whole_repository_matches_by_its_message(
+    tmp_path, checker, baseline_file
+):
     message = {"text": "no business case"}
     checker.repo_rule("XX001", lambda repo: fails(message["text"])(repo))
     baseline = record(checker, tmp_path, baseline_file)
@@ -144,8 +151,9 @@ def test_a_finding_about_the_whole_repository_matches_by_its_message(tmp_path, c
     assert len(checker.audit(tmp_path, baseline=baseline).findings) == 1
 
 
-def test_a_baseline_names_rules_so_another_rule_on_the_same_line_is_new(tmp_path, home_paths,
-                                                                          baseline_file):
+def test_a_baseline_names_rules_so_another_rule_on_the_same_line_is_new(
+    tmp_path, home_paths, baseline_file
+):
     build_tree(tmp_path, {"load.py": HOME_PATH})
     baseline = record(home_paths, tmp_path, baseline_file)
     home_paths.file_rule("YY001", ["*.py"], flags_lines_with("/home/"))
@@ -155,18 +163,31 @@ def test_a_baseline_names_rules_so_another_rule_on_the_same_line_is_new(tmp_path
     assert [f.rule_id for f in result.findings] == ["YY001"]
 
 
-@pytest.mark.parametrize("content", [
-    "{not json",
-    b"\xff\xfe{}",
-    "[]",
-    '{"findings": []}',
-    '{"schema_version": 2, "findings": []}',
-    '{"schema_version": 1}',
-    '{"schema_version": 1, "findings": {}}',
-    '{"schema_version": 1, "findings": [{"rule": "XX001"}]}',
-    '{"schema_version": 1, "findings": ["abc"]}',
-], ids=["corrupt", "not UTF-8", "a list", "no version", "a future version", "no findings",
-        "findings not a list", "an entry without fingerprint", "an entry not an object"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        b"\xff\xfe{}",
+        "[]",
+        '{"findings": []}',
+        '{"schema_version": 2, "findings": []}',
+        '{"schema_version": 1}',
+        '{"schema_version": 1, "findings": {}}',
+        '{"schema_version": 1, "findings": [{"rule": "XX001"}]}',
+        '{"schema_version": 1, "findings": ["abc"]}',
+    ],
+    ids=[
+        "corrupt",
+        "not UTF-8",
+        "a list",
+        "no version",
+        "a future version",
+        "no findings",
+        "findings not a list",
+        "an entry without fingerprint",
+        "an entry not an object",
+    ],
+)
 def test_a_file_that_is_not_a_baseline_is_refused_naming_it(baseline_file, content):
     build_tree(baseline_file.parent, {baseline_file.name: content})
 

@@ -23,7 +23,10 @@ def test_a_pyproject_without_a_prodcheck_table_gives_the_defaults(tmp_path):
 
 
 def test_settings_are_read_from_tool_prodcheck_in_pyproject(tmp_path):
-    build_tree(tmp_path, {"pyproject.toml": """
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": """
         [tool.prodcheck]
         target_stage = 1
         ignore = ["OWN003"]
@@ -32,7 +35,9 @@ def test_settings_are_read_from_tool_prodcheck_in_pyproject(tmp_path):
 
         [tool.prodcheck.per_path_ignores]
         "legacy/**" = ["DATA", "NB002"]
-    """})
+    """
+        },
+    )
 
     config = load_config(tmp_path).config
 
@@ -45,14 +50,19 @@ def test_settings_are_read_from_tool_prodcheck_in_pyproject(tmp_path):
 
 
 def test_kebab_case_keys_are_accepted(tmp_path):
-    build_tree(tmp_path, {"pyproject.toml": """
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": """
         [tool.prodcheck]
         target-stage = 2
         max-data-kb = 500
 
         [tool.prodcheck.per-path-ignores]
         "tests/" = ["DATA001"]
-    """})
+    """
+        },
+    )
 
     config = load_config(tmp_path).config
 
@@ -61,10 +71,13 @@ def test_kebab_case_keys_are_accepted(tmp_path):
 
 
 def test_a_dedicated_prodcheck_toml_wins_over_pyproject(tmp_path):
-    build_tree(tmp_path, {
-        "pyproject.toml": "[tool.prodcheck]\ntarget_stage = 3\nmin_roi = 1.0\n",
-        ".prodcheck.toml": "target_stage = 1\n",
-    })
+    build_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.prodcheck]\ntarget_stage = 3\nmin_roi = 1.0\n",
+            ".prodcheck.toml": "target_stage = 1\n",
+        },
+    )
 
     config = load_config(tmp_path).config
 
@@ -83,8 +96,9 @@ def test_a_pyproject_that_is_not_toml_warns_and_gives_the_defaults(tmp_path):
     assert "pyproject.toml is not valid TOML" in loaded.warning
 
 
-@pytest.mark.parametrize("content", ["target_stage = \n", b"target_stage = '\xff'\n"],
-                         ids=["not TOML", "not UTF-8"])
+@pytest.mark.parametrize(
+    "content", ["target_stage = \n", b"target_stage = '\xff'\n"], ids=["not TOML", "not UTF-8"]
+)
 def test_a_prodcheck_toml_that_cannot_be_read_is_an_error_naming_it(tmp_path, content):
     build_tree(tmp_path, {".prodcheck.toml": content})
 
@@ -101,20 +115,23 @@ def test_an_unknown_setting_is_an_error_naming_the_key_and_the_file(tmp_path, fi
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize(("setting", "named"), [
-    ("target_stage = '2'", "target_stage must be a whole number"),
-    ("target_stage = true", "target_stage must be a whole number"),
-    ("target_stage = 4", "target_stage must be 0-3, got 4"),
-    ("max_data_kb = -1", "max_data_kb must be a whole number >= 0"),
-    ("max_file_kb = 1.5", "max_file_kb must be a whole number"),
-    ("min_roi = '25%'", "min_roi must be a number"),
-    ("business_case = ''", "business_case must be a path"),
-    ("ignore = [1, 2]", "ignore must be a list of strings"),
-    ("select = {BC = true}", "select must be a list of strings"),
-    ("fixtures = 3", "fixtures must be a list of strings"),
-    ("per_path_ignores = ['tests/']", "per_path_ignores must be a table"),
-    ("per_path_ignores = {'tests/' = 7}", "per_path_ignores.tests/ must be a list of strings"),
-])
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ("target_stage = '2'", "target_stage must be a whole number"),
+        ("target_stage = true", "target_stage must be a whole number"),
+        ("target_stage = 4", "target_stage must be 0-3, got 4"),
+        ("max_data_kb = -1", "max_data_kb must be a whole number >= 0"),
+        ("max_file_kb = 1.5", "max_file_kb must be a whole number"),
+        ("min_roi = '25%'", "min_roi must be a number"),
+        ("business_case = ''", "business_case must be a path"),
+        ("ignore = [1, 2]", "ignore must be a list of strings"),
+        ("select = {BC = true}", "select must be a list of strings"),
+        ("fixtures = 3", "fixtures must be a list of strings"),
+        ("per_path_ignores = ['tests/']", "per_path_ignores must be a table"),
+        ("per_path_ignores = {'tests/' = 7}", "per_path_ignores.tests/ must be a list of strings"),
+    ],
+)
 def test_a_setting_of_the_wrong_type_is_an_error_naming_it(tmp_path, setting, named):
     build_tree(tmp_path, {".prodcheck.toml": setting + "\n"})
 
@@ -129,12 +146,16 @@ def test_a_prodcheck_table_that_is_not_a_table_is_an_error(tmp_path):
         load_config(tmp_path)
 
 
-@pytest.mark.parametrize(("setting", "attribute", "value"), [
-    ("ignore = 'BC006'", "ignore", ("BC006",)),
-    ("min_roi = 1", "min_roi", 1.0),
-    ("target_stage = 0", "target_stage", 0),
-    ("fixtures = ['data/samples/']", "fixtures", ("data/samples/",)),
-], ids=["a single id for a list", "a whole number for a ratio", "stage 0", "fixtures"])
+@pytest.mark.parametrize(
+    ("setting", "attribute", "value"),
+    [
+        ("ignore = 'BC006'", "ignore", ("BC006",)),
+        ("min_roi = 1", "min_roi", 1.0),
+        ("target_stage = 0", "target_stage", 0),
+        ("fixtures = ['data/samples/']", "fixtures", ("data/samples/",)),
+    ],
+    ids=["a single id for a list", "a whole number for a ratio", "stage 0", "fixtures"],
+)
 def test_forgiving_spellings_of_a_valid_setting_are_accepted(tmp_path, setting, attribute, value):
     build_tree(tmp_path, {".prodcheck.toml": setting + "\n"})
 

@@ -46,8 +46,12 @@ def state_of(root: Path) -> dict[str, tuple[object, ...]]:
             else:
                 content = None
             entries[path.relative_to(root).as_posix()] = (
-                stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), info.st_size,
-                info.st_mtime_ns, content)
+                stat.S_IFMT(info.st_mode),
+                stat.S_IMODE(info.st_mode),
+                info.st_size,
+                info.st_mtime_ns,
+                content,
+            )
     entries["."] = (root.stat().st_mtime_ns,)
     return entries
 
@@ -81,9 +85,11 @@ def _age(root: Path) -> None:
 
 MUTATIONS = {
     "a file rewritten with the same bytes": lambda root: (root / "README.md").write_bytes(
-        (root / "README.md").read_bytes()),
-    "a scratch file made and removed": lambda root: (root / "src" / ".scratch").touch() or (
-        root / "src" / ".scratch").unlink(),
+        (root / "README.md").read_bytes()
+    ),
+    "a scratch file made and removed": lambda root: (
+        (root / "src" / ".scratch").touch() or (root / "src" / ".scratch").unlink()
+    ),
     "a mode changed": lambda root: (root / "OWNERS").chmod(0o600),
 }
 
@@ -113,8 +119,9 @@ def test_every_parser_on_every_file_changes_nothing_in_the_tree(pilot, checker):
     result = checker.audit(pilot)
 
     assert state_of(pilot) == before
-    assert {f.rule_id for f in result.findings} == {"PC001", "PC002", "PC004"}, \
+    assert {f.rule_id for f in result.findings} == {"PC001", "PC002", "PC004"}, (
         "the audit did read the broken files"
+    )
 
 
 def test_auditing_only_some_files_changes_nothing_in_the_tree(pilot):

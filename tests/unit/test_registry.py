@@ -17,12 +17,22 @@ from prodcheck.registry import (
 )
 
 
-def declare(registry: Registry, rule_id: str = "XX001", slug: str | None = None, *,
-            doc: str | None = "Why it matters.", **overrides: object) -> None:
+def declare(
+    registry: Registry,
+    rule_id: str = "XX001",
+    slug: str | None = None,
+    *,
+    doc: str | None = "Why it matters.",
+    **overrides: object,
+) -> None:
     """Declare a repo-scoped rule into `registry`, with valid metadata unless overridden."""
     metadata: dict[str, object] = {
-        "stage": 1, "principle": Principle.ENGINEERING, "severity": Severity.ERROR,
-        "scope": Scope.REPO, "summary": "Something holds.", "remedy": "Make it hold.",
+        "stage": 1,
+        "principle": Principle.ENGINEERING,
+        "severity": Severity.ERROR,
+        "scope": Scope.REPO,
+        "summary": "Something holds.",
+        "remedy": "Make it hold.",
     }
     metadata.update(overrides)
 
@@ -51,7 +61,10 @@ def test_a_valid_declaration_is_registered_with_its_docstring_as_rationale(regis
 
     declared = registry.get("DATA001")
     assert (declared.slug, declared.rationale, declared.family) == (
-        "tracked-data-export", "Data exports go stale.", "DATA")
+        "tracked-data-export",
+        "Data exports go stale.",
+        "DATA",
+    )
 
 
 def test_a_duplicate_id_is_refused(registry):
@@ -59,15 +72,27 @@ def test_a_duplicate_id_is_refused(registry):
         declare(registry, "BC001", "another-slug")
 
 
-@pytest.mark.parametrize("bad_id", ["bc001", "B001", "BUSIN001", "BC01", "BC0001", "BC-001",
-                                    "001", "BC001 "])
+@pytest.mark.parametrize(
+    "bad_id", ["bc001", "B001", "BUSIN001", "BC01", "BC0001", "BC-001", "001", "BC001 "]
+)
 def test_a_malformed_id_is_refused(registry, bad_id):
     with pytest.raises(RegistryError, match="id must be 2-4 capital letters and 3 digits"):
         declare(registry, bad_id, "some-slug")
 
 
-@pytest.mark.parametrize("bad_slug", ["Business-Case", "business_case", "business case",
-                                      "-business", "business-", "business--case", "1-case", ""])
+@pytest.mark.parametrize(
+    "bad_slug",
+    [
+        "Business-Case",
+        "business_case",
+        "business case",
+        "-business",
+        "business-",
+        "business--case",
+        "1-case",
+        "",
+    ],
+)
 def test_a_slug_that_is_not_kebab_case_is_refused(registry, bad_slug):
     with pytest.raises(RegistryError, match="slug must be kebab-case"):
         declare(registry, "BC009", bad_slug)
@@ -116,8 +141,14 @@ def test_every_problem_of_a_declaration_is_named_at_once(registry):
         declare(registry, "BC001", "slug-bc002", doc=None)
 
     message = str(refused.value)
-    assert all(problem in message for problem in
-               ("id is already declared", "'slug-bc002' is already used", "rationale is empty"))
+    assert all(
+        problem in message
+        for problem in (
+            "id is already declared",
+            "'slug-bc002' is already used",
+            "rationale is empty",
+        )
+    )
 
 
 def test_a_refused_rule_is_not_registered(registry):
@@ -131,17 +162,29 @@ def test_a_refused_rule_is_not_registered(registry):
 # -- naming rules ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("codes", "expected"), [
-    (["BC001"], {"BC001"}),
-    (["bc002", " OWN001 "], {"BC002", "OWN001"}),
-    (["BC"], {"BC001", "BC002"}),
-    (["own"], {"OWN001"}),
-    (["ALL"], {"BC001", "BC002", "OWN001"}),
-    (["all"], {"BC001", "BC002", "OWN001"}),
-    (["BC", "BC001"], {"BC001", "BC002"}),
-    ([], set()),
-], ids=["an id", "ids in any case", "a family", "a family in lower case", "ALL", "all",
-        "overlapping", "nothing"])
+@pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["BC001"], {"BC001"}),
+        (["bc002", " OWN001 "], {"BC002", "OWN001"}),
+        (["BC"], {"BC001", "BC002"}),
+        (["own"], {"OWN001"}),
+        (["ALL"], {"BC001", "BC002", "OWN001"}),
+        (["all"], {"BC001", "BC002", "OWN001"}),
+        (["BC", "BC001"], {"BC001", "BC002"}),
+        ([], set()),
+    ],
+    ids=[
+        "an id",
+        "ids in any case",
+        "a family",
+        "a family in lower case",
+        "ALL",
+        "all",
+        "overlapping",
+        "nothing",
+    ],
+)
 def test_resolve_expands_ids_and_families(registry, codes, expected):
     assert registry.resolve(codes) == expected
 
@@ -167,9 +210,15 @@ def test_rules_are_listed_by_stage_then_id(registry):
 
 def test_the_public_json_shape_of_a_rule(registry):
     assert rule_as_dict(registry.get("BC001")) == {
-        "id": "BC001", "slug": "slug-bc001", "stage": 1, "principle": "engineering",
-        "severity": "error", "scope": "repo", "summary": "Something holds.",
-        "rationale": "Why it matters.", "remedy": "Make it hold.",
+        "id": "BC001",
+        "slug": "slug-bc001",
+        "stage": 1,
+        "principle": "engineering",
+        "severity": "error",
+        "scope": "repo",
+        "summary": "Something holds.",
+        "rationale": "Why it matters.",
+        "remedy": "Make it hold.",
     }
 
 
@@ -197,4 +246,3 @@ def test_every_registered_rule_has_full_metadata(declared):
 def test_the_real_registry_holds_the_audit_health_rules_the_engine_raises():
     assert {"PC001", "PC002", "PC003", "PC004", "PC005"} <= {r.id for r in REAL_RULES}
     assert all(r.severity is Severity.WARNING for r in REAL_RULES if r.family == "PC")
-

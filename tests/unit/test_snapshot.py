@@ -81,12 +81,15 @@ def test_a_directory_the_enclosing_repository_ignores_is_still_listed_when_audit
     assert set(scan(tmp_path / "generated" / "pilot").files) == {"train.py"}
 
 
-@pytest.mark.parametrize("tool_dir", [".venv", "venv", "node_modules", "__pycache__",
-                                      ".ipynb_checkpoints"])
+@pytest.mark.parametrize(
+    "tool_dir", [".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints"]
+)
 def test_git_does_not_list_an_untracked_tool_directory_that_gitignore_forgot(
-        tmp_path, git, tool_dir):
-    build_tree(tmp_path, {"train.py": "", f"{tool_dir}/lib/site.py": "",
-                          f"src/{tool_dir}/x.py": ""})
+    tmp_path, git, tool_dir
+):
+    build_tree(
+        tmp_path, {"train.py": "", f"{tool_dir}/lib/site.py": "", f"src/{tool_dir}/x.py": ""}
+    )
 
     assert set(scan(tmp_path).files) == {"train.py"}
 
@@ -102,20 +105,35 @@ def test_git_lists_a_tool_directory_that_was_committed(tmp_path, git):
 
 GITIGNORE_CASES = {
     "root and nested files": {
-        ".gitignore": "*.csv\n", "a.csv": "", "sub/.gitignore": "*.log\n", "sub/b.log": "",
-        "c.log": "", "sub/d.py": "",
+        ".gitignore": "*.csv\n",
+        "a.csv": "",
+        "sub/.gitignore": "*.log\n",
+        "sub/b.log": "",
+        "c.log": "",
+        "sub/d.py": "",
     },
     "anchored in the root": {".gitignore": "/build/\n", "build/x.py": "", "src/build/y.py": ""},
     "anchored in a nested file": {"sub/.gitignore": "/out\n", "sub/out/x.py": "", "out/y.py": ""},
     "a directory anywhere": {".gitignore": "data/\n", "data/x.csv": "", "src/data/y.csv": ""},
-    "a path with a slash in a nested file": {"sub/.gitignore": "a/b.txt\n", "sub/a/b.txt": "",
-                                             "a/b.txt": ""},
+    "a path with a slash in a nested file": {
+        "sub/.gitignore": "a/b.txt\n",
+        "sub/a/b.txt": "",
+        "a/b.txt": "",
+    },
     "negation in one file": {".gitignore": "*.log\n!keep.log\n", "keep.log": "", "drop.log": ""},
-    "negation in a nested file": {".gitignore": "*.log\n", "sub/.gitignore": "!keep.log\n",
-                                  "sub/keep.log": "", "sub/drop.log": "", "keep.log": ""},
-    "a nested file ignoring what the root keeps": {".gitignore": "!*.py\n",
-                                                   "sub/.gitignore": "*.py\n", "sub/x.py": "",
-                                                   "y.py": ""},
+    "negation in a nested file": {
+        ".gitignore": "*.log\n",
+        "sub/.gitignore": "!keep.log\n",
+        "sub/keep.log": "",
+        "sub/drop.log": "",
+        "keep.log": "",
+    },
+    "a nested file ignoring what the root keeps": {
+        ".gitignore": "!*.py\n",
+        "sub/.gitignore": "*.py\n",
+        "sub/x.py": "",
+        "y.py": "",
+    },
 }
 
 
@@ -128,8 +146,9 @@ def test_without_git_gitignore_files_are_honoured_as_git_honours_them(tmp_path, 
     assert set(scan(plain).files) == set(scan(in_git).files)
 
 
-@pytest.mark.parametrize("pruned", [".git", ".venv", "venv", "node_modules", "__pycache__",
-                                    ".ipynb_checkpoints"])
+@pytest.mark.parametrize(
+    "pruned", [".git", ".venv", "venv", "node_modules", "__pycache__", ".ipynb_checkpoints"]
+)
 def test_without_git_tool_directories_are_pruned_even_without_a_gitignore(tmp_path, pruned):
     build_tree(tmp_path, {"train.py": "", f"{pruned}/lib/module.py": "", f"src/{pruned}/x.py": ""})
 
@@ -167,7 +186,8 @@ def test_a_symlink_to_a_file_outside_the_root_is_reported_and_never_read(root, t
 
 
 def test_a_symlink_to_a_directory_outside_the_root_is_reported_and_never_walked(
-        root, tmp_path_factory):
+    root, tmp_path_factory
+):
     outside = tmp_path_factory.mktemp("home")
     build_tree(outside, {"notes.py": "", "data/big.csv": ""})
     (root / "shared").symlink_to(outside, target_is_directory=True)
@@ -239,10 +259,14 @@ def test_a_permission_denied_file_is_reported_unreadable(tmp_path, monkeypatch):
     assert "Permission denied" in snapshot.diagnostics[0].message
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    ("\ufeffimport os\n".encode(), "import os\n"),
-    ("nom = 'café'\n".encode("latin-1"), "nom = 'caf\ufffd'\n"),
-], ids=["a byte order mark is dropped", "invalid UTF-8 is replaced, not refused"])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("\ufeffimport os\n".encode(), "import os\n"),
+        ("nom = 'café'\n".encode("latin-1"), "nom = 'caf\ufffd'\n"),
+    ],
+    ids=["a byte order mark is dropped", "invalid UTF-8 is replaced, not refused"],
+)
 def test_text_is_decoded_leniently(tmp_path, content, expected):
     build_tree(tmp_path, {"module.py": content})
 
@@ -257,18 +281,30 @@ def test_a_path_not_in_the_snapshot_reads_as_nothing_without_a_diagnostic(tmp_pa
     assert snapshot.diagnostics == []
 
 
-@pytest.mark.parametrize(("path", "content", "parser", "line"), [
-    ("train.py", "def train(:\n    pass\n", "python", 1),
-    ("pipeline.py", "x = 1\nprint 'hello'\n", "python", 2),
-    ("analysis.ipynb", "this is not JSON", "notebook", None),
-    ("analysis.ipynb", '{"metadata": {}}', "notebook", None),
-    ("analysis.ipynb", "[1, 2, 3]", "notebook", None),
-    ("ci.yaml", "jobs:\n  test:\n    runs-on: [ubuntu\n  other: 1\n", "yaml", 4),
-    ("config.toml", "[tool\nname = 1\n", "toml", None),
-], ids=["python", "python 2", "notebook not JSON", "JSON but not a notebook",
-        "notebook not an object", "yaml", "toml"])
+@pytest.mark.parametrize(
+    ("path", "content", "parser", "line"),
+    [
+        ("train.py", "def train(:\n    pass\n", "python", 1),
+        ("pipeline.py", "x = 1\nprint 'hello'\n", "python", 2),
+        ("analysis.ipynb", "this is not JSON", "notebook", None),
+        ("analysis.ipynb", '{"metadata": {}}', "notebook", None),
+        ("analysis.ipynb", "[1, 2, 3]", "notebook", None),
+        ("ci.yaml", "jobs:\n  test:\n    runs-on: [ubuntu\n  other: 1\n", "yaml", 4),
+        ("config.toml", "[tool\nname = 1\n", "toml", None),
+    ],
+    ids=[
+        "python",
+        "python 2",
+        "notebook not JSON",
+        "JSON but not a notebook",
+        "notebook not an object",
+        "yaml",
+        "toml",
+    ],
+)
 def test_a_file_that_does_not_parse_is_reported_with_its_path_and_line(
-        tmp_path, path, content, parser, line):
+    tmp_path, path, content, parser, line
+):
     build_tree(tmp_path, {path: content})
     snapshot = scan(tmp_path)
 
@@ -294,8 +330,10 @@ def test_a_file_that_cannot_be_read_is_reported_once_however_often_it_is_asked_f
 
 PARSED = {
     "python": ("train.py", "x = 1\n"),
-    "notebook": ("analysis.ipynb",
-                 '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'),
+    "notebook": (
+        "analysis.ipynb",
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    ),
     "yaml": ("ci.yaml", "a: [1, 2]\n"),
     "toml": ("pyproject.toml", "[project]\nname = 'x'\n"),
     "front_matter": ("docs/business-case.md", "---\nproblem: churn\n---\n"),
@@ -360,13 +398,16 @@ success_metrics:
 """
 
 
-@pytest.mark.parametrize(("keys", "line"), [
-    (("problem",), 2),
-    (("success_metrics",), 4),
-    (("success_metrics", 0), 5),
-    (("success_metrics", 0, "target"), 6),
-    (("success_metrics", 1, "target"), 8),
-])
+@pytest.mark.parametrize(
+    ("keys", "line"),
+    [
+        (("problem",), 2),
+        (("success_metrics",), 4),
+        (("success_metrics", 0), 5),
+        (("success_metrics", 0, "target"), 6),
+        (("success_metrics", 1, "target"), 8),
+    ],
+)
 def test_front_matter_knows_the_file_line_of_every_key_and_list_item(keys, line):
     front_matter = parse_front_matter(BUSINESS_CASE)
 
@@ -374,11 +415,15 @@ def test_front_matter_knows_the_file_line_of_every_key_and_list_item(keys, line)
     assert front_matter.line_of(*keys) == line
 
 
-@pytest.mark.parametrize(("keys", "line"), [
-    (("success_metrics", 1, "direction"), 7),
-    (("success_metrics", 5), 4),
-    (("decision_date",), 2),
-], ids=["missing key of an item", "missing item", "missing top-level key"])
+@pytest.mark.parametrize(
+    ("keys", "line"),
+    [
+        (("success_metrics", 1, "direction"), 7),
+        (("success_metrics", 5), 4),
+        (("decision_date",), 2),
+    ],
+    ids=["missing key of an item", "missing item", "missing top-level key"],
+)
 def test_a_missing_key_points_at_the_nearest_enclosing_one(keys, line):
     front_matter = parse_front_matter(BUSINESS_CASE)
 

@@ -29,50 +29,108 @@ class Checker:
             if health_rule.family == "PC":
                 self.registry.add(health_rule)
 
-    def repo_rule(self, rule_id: str, check: Check, *, stage: int = 1,
-                  severity: Severity = Severity.ERROR, requires: Sequence[str] = ()) -> Rule:
+    def repo_rule(
+        self,
+        rule_id: str,
+        check: Check,
+        *,
+        stage: int = 1,
+        severity: Severity = Severity.ERROR,
+        requires: Sequence[str] = (),
+    ) -> Rule:
         """Declare a rule judging the whole tree: `check(repo)`."""
         return self._declare(rule_id, check, Scope.REPO, stage, severity, (), requires)
 
-    def file_rule(self, rule_id: str, files: Sequence[str], check: Check, *, stage: int = 1,
-                  severity: Severity = Severity.ERROR, requires: Sequence[str] = ()) -> Rule:
+    def file_rule(
+        self,
+        rule_id: str,
+        files: Sequence[str],
+        check: Check,
+        *,
+        stage: int = 1,
+        severity: Severity = Severity.ERROR,
+        requires: Sequence[str] = (),
+    ) -> Rule:
         """Declare a rule judging each file matching `files`: `check(repo, file)`."""
         return self._declare(rule_id, check, Scope.FILE, stage, severity, files, requires)
 
-    def _declare(self, rule_id: str, check: Check, scope: Scope, stage: int,
-                 severity: Severity, files: Sequence[str], requires: Sequence[str]) -> Rule:
+    def _declare(
+        self,
+        rule_id: str,
+        check: Check,
+        scope: Scope,
+        stage: int,
+        severity: Severity,
+        files: Sequence[str],
+        requires: Sequence[str],
+    ) -> Rule:
         def documented(*args: object) -> Iterable[Violation]:
             """A throwaway rule declared by a test."""
             return check(*args)
 
-        rule(rule_id, f"test-rule-{rule_id.lower()}", stage=stage, principle=Principle.ENGINEERING,
-             severity=severity, scope=scope, summary=f"{rule_id} for tests.",
-             remedy="Nothing: it is a test.", requires=tuple(requires), files=tuple(files),
-             registry=self.registry)(documented)
+        rule(
+            rule_id,
+            f"test-rule-{rule_id.lower()}",
+            stage=stage,
+            principle=Principle.ENGINEERING,
+            severity=severity,
+            scope=scope,
+            summary=f"{rule_id} for tests.",
+            remedy="Nothing: it is a test.",
+            requires=tuple(requires),
+            files=tuple(files),
+            registry=self.registry,
+        )(documented)
         return self.registry.get(rule_id)
 
-    def audit(self, root: Path, config: Config | None = None, *, files: Sequence[str] | None = None,
-              select: Sequence[str] = (), ignore: Sequence[str] = (), target: int | None = None,
-              baseline: Baseline | None = None) -> AuditResult:
+    def audit(
+        self,
+        root: Path,
+        config: Config | None = None,
+        *,
+        files: Sequence[str] | None = None,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        target: int | None = None,
+        baseline: Baseline | None = None,
+    ) -> AuditResult:
         """Audit `root` (or only `files` under it, as pre-commit does) with the declared rules."""
         config = config or Config()
         if files is None:
             snapshot = Snapshot.scan(root, config)
         else:
             snapshot = Snapshot.of_files(root, files, config)
-        return self.audit_snapshot(snapshot, select=select, ignore=ignore, target=target,
-                                   baseline=baseline, files_mode=files is not None)
+        return self.audit_snapshot(
+            snapshot,
+            select=select,
+            ignore=ignore,
+            target=target,
+            baseline=baseline,
+            files_mode=files is not None,
+        )
 
-    def audit_snapshot(self, snapshot: Snapshot, *, select: Sequence[str] = (),
-                       ignore: Sequence[str] = (), target: int | None = None,
-                       baseline: Baseline | None = None, files_mode: bool = False) -> AuditResult:
+    def audit_snapshot(
+        self,
+        snapshot: Snapshot,
+        *,
+        select: Sequence[str] = (),
+        ignore: Sequence[str] = (),
+        target: int | None = None,
+        baseline: Baseline | None = None,
+        files_mode: bool = False,
+    ) -> AuditResult:
         rules = select_rules(self.registry, snapshot.config, select=select, ignore=ignore)
-        return audit(snapshot, rules, self.registry, target=target, baseline=baseline,
-                     files_mode=files_mode)
+        return audit(
+            snapshot, rules, self.registry, target=target, baseline=baseline, files_mode=files_mode
+        )
 
 
-def fails(message: str = "it does not hold", path: str | None = None, line: int | None = None,
-          cell: int | None = None) -> Check:
+def fails(
+    message: str = "it does not hold",
+    path: str | None = None,
+    line: int | None = None,
+    cell: int | None = None,
+) -> Check:
     """A check (repo or file) that always reports one violation."""
     return lambda *args: [Violation(message, path, line, cell)]
 
@@ -99,14 +157,23 @@ def flags_lines_with(token: str) -> Check:
     """A file check reporting every line that holds `token`."""
 
     def check(repo: Snapshot, file: SourceFile) -> list[Violation]:
-        return [Violation(f"`{token}` found", line=number)
-                for number, text in enumerate(repo.lines(file.path), 1) if token in text]
+        return [
+            Violation(f"`{token}` found", line=number)
+            for number, text in enumerate(repo.lines(file.path), 1)
+            if token in text
+        ]
 
     return check
 
 
-PARSERS = {".py": "python", ".ipynb": "notebook", ".yaml": "yaml", ".yml": "yaml",
-           ".toml": "toml", ".md": "front_matter"}
+PARSERS = {
+    ".py": "python",
+    ".ipynb": "notebook",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+    ".md": "front_matter",
+}
 
 
 def reads_everything(repo: Snapshot, file: SourceFile) -> list[Violation]:

@@ -17,7 +17,11 @@ REPORT_WIDTH = 100
 
 def render(result: AuditResult, *, color: bool = False) -> str:
     console = Console(
-        width=REPORT_WIDTH, force_terminal=color, no_color=not color, highlight=False, soft_wrap=False
+        width=REPORT_WIDTH,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
     )
     with console.capture() as capture:
         console.print(Text(f"prodcheck {__version__} · {result.root}", style="dim"))
@@ -42,7 +46,9 @@ def _closing_line(result: AuditResult) -> str:
     return line
 
 
-def _print_rule(console: Console, result: AuditResult, rule_id: str, findings: list[Finding]) -> None:
+def _print_rule(
+    console: Console, result: AuditResult, rule_id: str, findings: list[Finding]
+) -> None:
     rule = result.rule(rule_id)
     blocking = any(f.severity is Severity.ERROR for f in findings)
     mark, style = ("✗", "red") if blocking else ("!", "yellow")
@@ -55,5 +61,7 @@ def _print_rule(console: Console, result: AuditResult, rule_id: str, findings: l
     )
     for finding in findings:
         where = location(finding)
-        console.print(Text.assemble("      ", (f"{where}  " if where else "", "cyan"), finding.message))
+        console.print(
+            Text.assemble("      ", (f"{where}  " if where else "", "cyan"), finding.message)
+        )
     console.print(Text(f"      fix: {rule.remedy}", style="dim"))
