@@ -11,8 +11,8 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml requirements/dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "prodcheck needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements/dev.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install -qq -r requirements/dev.lock
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	@touch $@
 
 demo: setup

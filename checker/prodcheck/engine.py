@@ -12,8 +12,7 @@ import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from prodcheck.baseline import Baseline
 from prodcheck.config import Config
@@ -28,7 +27,12 @@ from prodcheck.findings import (
     Violation,
 )
 from prodcheck.registry import Registry, Rule
-from prodcheck.snapshot import Snapshot
+from prodcheck.snapshot import Snapshot, SourceFile
+
+if TYPE_CHECKING:
+    import pathspec
+
+    PathIgnore = tuple[pathspec.GitIgnoreSpec, frozenset[str], str]
 
 RULE_CRASHED = "PC005"
 INLINE_DIRECTIVE = re.compile(
@@ -145,15 +149,20 @@ def audit(
 def stage_verdict(
     rules: Sequence[Rule], findings: Iterable[Finding], registry: Registry, target: int
 ) -> StageVerdict:
-    """The highest stage whose error rules, and those of every stage before it, all pass."""
+    """The highest stage whose error rules, and those of every stage before it, all pass.
+
+    A stage none of whose error rules ran is not judged, so it is never reached by default:
+    selecting only the business-case rules cannot make a notebook repo "in production".
+    """
     blockers: dict[int, set[str]] = {stage: set() for stage in range(1, FINAL_STAGE + 1)}
+    judged = {r.stage for r in rules if r.check is not None and r.severity is Severity.ERROR}
     for finding in findings:
         if finding.severity is Severity.ERROR and finding.rule_id in registry:
             stage = registry.get(finding.rule_id).stage
             if stage in blockers:
                 blockers[stage].add(finding.rule_id)
     reached = 0
-    while reached < FINAL_STAGE and not blockers[reached + 1]:
+    while reached < FINAL_STAGE and reached + 1 in judged and not blockers[reached + 1]:
         reached += 1
     next_blockers = tuple(sorted(blockers[reached + 1])) if reached < FINAL_STAGE else ()
     selected = {r.id for r in rules}
@@ -167,6 +176,7 @@ def stage_verdict(
 def _run_rules(snapshot: Snapshot, rules: Sequence[Rule], *, files_mode: bool) -> list[Finding]:
     findings: list[Finding] = []
     failed: set[str] = set()
+    matching: dict[tuple[str, ...], list[SourceFile]] = {}
     for rule in _requirements_first(rules):
         if rule.check is None or (files_mode and rule.scope is Scope.REPO):
             continue
@@ -175,17 +185,34 @@ def _run_rules(snapshot: Snapshot, rules: Sequence[Rule], *, files_mode: bool) -
         if rule.scope is Scope.REPO:
             produced = _guarded(rule, None, rule.run(snapshot))
         else:
-            matcher = pathspec.GitIgnoreSpec.from_lines(rule.files)
+            if rule.files not in matching:
+                matching[rule.files] = _files_matching(snapshot, rule.files)
             produced = []
-            for file in snapshot:
-                if matcher.match_file(file.path):
-                    produced += _guarded(rule, file.path, rule.run_on(snapshot, file))
+            for file in matching[rule.files]:
+                produced += _guarded(rule, file.path, rule.run_on(snapshot, file))
         findings.extend(produced)
         if any(f.rule_id == rule.id and f.severity is Severity.ERROR for f in produced):
             failed.add(rule.id)
     if not any(rule.id == RULE_CRASHED for rule in rules):
         findings = [f for f in findings if f.rule_id != RULE_CRASHED]  # the user left PC005 out
     return findings
+
+
+def _files_matching(snapshot: Snapshot, patterns: tuple[str, ...]) -> list[SourceFile]:
+    """The files a file-scoped rule reads, by gitignore-style patterns.
+
+    The common `*.py`-style patterns are a suffix test; anything else goes to pathspec. Both
+    run once per distinct pattern list, not once per rule.
+    """
+    suffixes = [
+        p[1:] for p in patterns if p.startswith("*.") and not any(c in p[1:] for c in "*?[/")
+    ]
+    if len(suffixes) == len(patterns):
+        return [f for f in snapshot if f.path.endswith(tuple(suffixes))]
+    import pathspec
+
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    return [f for f in snapshot if spec.match_file(f.path)]
 
 
 def _requirements_first(rules: Sequence[Rule]) -> list[Rule]:
@@ -236,11 +263,12 @@ def _diagnostic_findings(
     ]
 
 
-PathIgnore = tuple[pathspec.GitIgnoreSpec, frozenset[str], str]
-"""A compiled per-path ignore: the spec, the rule ids or families it names, its pattern."""
-
-
 def _path_ignores(config: Config) -> list[PathIgnore]:
+    """Compile each per-path ignore once: (spec, the ids or families it names, pattern)."""
+    if not config.per_path_ignores:
+        return []
+    import pathspec
+
     return [
         (pathspec.GitIgnoreSpec.from_lines([pattern]), frozenset(i.upper() for i in ids), pattern)
         for pattern, ids in config.per_path_ignores.items()

@@ -22,11 +22,10 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
-
 from prodcheck.config import Config
 
 if TYPE_CHECKING:
+    import yaml
     from nbformat import NotebookNode
 
 T = TypeVar("T")
@@ -49,7 +48,13 @@ WALK_PRUNED = frozenset(
 )
 """Tool caches a .gitignore may forget: never walked, and listed from git only when tracked."""
 
-_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml_loader() -> type[yaml.SafeLoader]:
+    """The C-accelerated safe loader where available; yaml is imported only when needed."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
 
 
 class Problem(StrEnum):
@@ -202,8 +207,9 @@ class Snapshot:
             )
             return None
         try:
-            with (self.root / path).open("rb") as handle:
-                return handle.read(limit + 1)
+            # Plain strings and a sized read: pathlib, or read(limit), cost more than the read.
+            with open(f"{self.root}{os.sep}{path}", "rb") as handle:  # noqa: PTH123
+                return handle.read(file.size + 1)
         except OSError as exc:
             self.report(
                 Problem.UNREADABLE, path, f"`{path}` could not be read: {exc.strerror or exc}"
@@ -292,8 +298,10 @@ class Snapshot:
         source = self.text(path)
         if source is None:
             return None
+        import yaml
+
         try:
-            return yaml.load(source, Loader=_YAML_LOADER)
+            return yaml.load(source, Loader=_yaml_loader())
         except yaml.YAMLError as exc:
             line = _yaml_error_line(exc)
             self.report(
@@ -357,7 +365,9 @@ def parse_front_matter(source: str) -> YamlDocument | None:
 
 def parse_yaml(text: str, *, first_line: int = 1) -> YamlDocument:
     """Parse one YAML document whose first line is line `first_line` of its file."""
-    loader = _YAML_LOADER(text)
+    import yaml
+
+    loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -388,12 +398,14 @@ def _index_lines(
     if id(node) in visited:
         return
     visited.add(id(node))
-    if isinstance(node, yaml.MappingNode):
+    from yaml import MappingNode, ScalarNode, SequenceNode
+
+    if isinstance(node, MappingNode):
         for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
+            if isinstance(key, ScalarNode):
                 out[(*prefix, key.value)] = key.start_mark.line + first_line
                 _index_lines(value, (*prefix, key.value), out, first_line, visited)
-    elif isinstance(node, yaml.SequenceNode):
+    elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
             _index_lines(item, (*prefix, index), out, first_line, visited)
 
@@ -490,15 +502,15 @@ def _walk_files(root: Path) -> list[str]:
 
 def _classify(root: Path, rel: str) -> SourceFile | Diagnostic | None:
     """A listed path becomes a file to read, a diagnostic, or nothing (gone, a directory)."""
-    absolute = root / rel
     try:
-        info = absolute.lstat()
+        info = os.lstat(f"{root}{os.sep}{rel}")  # a string join: this runs for every file
     except OSError:
         return None  # deleted since git listed it, or never there
     if stat.S_ISREG(info.st_mode):
         return SourceFile(rel, info.st_size)
     if not stat.S_ISLNK(info.st_mode):
         return None
+    absolute = root / rel
     target = os.path.realpath(absolute)
     try:
         absolute.stat()

@@ -23,6 +23,7 @@ from prodcheck.findings import (
     Severity,
     SuppressedFinding,
     Suppression,
+    Violation,
 )
 from prodcheck.registry import Registry, Rule
 from tests.helpers import audit_tree
@@ -66,7 +67,14 @@ def make_rule(
         summary=f"The pilot passes {slug}.",
         rationale=rationale or f"Without it ({slug}) the pilot stays in purgatory.",
         remedy=f"Copy the template's file for {rule_id} and fill in every `<...>` placeholder.",
+        check=_judges_nothing,
+        files=("*",) if scope is Scope.FILE else (),
     )
+
+
+def _judges_nothing(*args: object) -> list[Violation]:
+    """A stand-in check: a stage is judged only when some rule of it can run."""
+    return []
 
 
 @pytest.fixture

@@ -343,6 +343,7 @@ def test_the_stage_reached_is_the_last_of_an_unbroken_run_of_passing_stages(
 def test_warnings_never_block_a_stage(tmp_path, checker):
     for stage in (1, 2, 3):
         checker.repo_rule(f"XX00{stage}", fails("advice"), stage=stage, severity=WARNING)
+        checker.repo_rule(f"YY00{stage}", passes, stage=stage)
 
     result = checker.audit(tmp_path)
 

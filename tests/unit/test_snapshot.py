@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import subprocess
 from pathlib import Path
 
@@ -244,14 +245,14 @@ def test_a_file_that_vanishes_after_listing_is_reported_unreadable(tmp_path):
 def test_a_permission_denied_file_is_reported_unreadable(tmp_path, monkeypatch):
     # Tests run as root in CI, where chmod 000 does not stop a read: make the OS refuse instead.
     build_tree(tmp_path, {"secret.py": "x = 1\n"})
-    real_open = Path.open
+    real_open = builtins.open
 
-    def refusing_open(self, *args, **kwargs):
-        if self.name == "secret.py":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def refusing_open(file, *args, **kwargs):
+        if str(file).endswith("secret.py"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "open", refusing_open)
+    monkeypatch.setattr(builtins, "open", refusing_open)
     snapshot = scan(tmp_path)
 
     assert snapshot.text("secret.py") is None

@@ -73,7 +73,9 @@ def verdict(result: AuditResult) -> tuple[str, str]:
     judged = result.verdict
     reached = judged.reached or 0
     headline = f"Stage {reached} of {FINAL_STAGE}: {judged.name}"
-    if reached < FINAL_STAGE:
+    if reached < FINAL_STAGE and not judged.next_blockers:
+        details = f"no rule of stage {reached + 1} ran, so it is not judged"
+    elif reached < FINAL_STAGE:
         next_stage = reached + 1
         blocking = sum(1 for f in result.errors if result.rule(f.rule_id).stage == next_stage)
         verb = "blocks" if blocking == 1 else "block"

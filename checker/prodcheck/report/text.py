@@ -1,40 +1,65 @@
-"""The terminal report: the verdict first, then what blocks each stage and how to fix it."""
+"""The terminal report: the verdict first, then what blocks each stage and how to fix it.
+
+Written with plain ANSI codes rather than rich: this is what the pre-commit hook prints, and
+importing rich would cost a third of its start-up budget.
+"""
 
 from __future__ import annotations
 
 from itertools import groupby
-
-from rich.console import Console
-from rich.text import Text
 
 from prodcheck import __version__
 from prodcheck.engine import AuditResult
 from prodcheck.findings import Finding, Severity
 from prodcheck.report._common import location, section_title, summary, verdict
 
-REPORT_WIDTH = 100
+ANSI = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "yellow": "33", "cyan": "36"}
 
 
 def render(result: AuditResult, *, color: bool = False) -> str:
-    console = Console(
-        width=REPORT_WIDTH,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        soft_wrap=False,
+    paint = _Painter(color)
+    lines = [
+        paint(f"prodcheck {__version__} · {result.root}", "dim"),
+        paint("; ".join(verdict(result)), "bold"),
+    ]
+    findings = sorted(result.findings, key=lambda f: (result.rule(f.rule_id).stage, f.rule_id))
+    for stage, of_stage in groupby(findings, key=lambda f: result.rule(f.rule_id).stage):
+        lines += ["", paint(section_title(stage), "bold", "underline")]
+        for rule_id, of_rule in groupby(of_stage, key=lambda f: f.rule_id):
+            lines += _rule_lines(result, rule_id, list(of_rule), paint)
+    lines += ["", _closing_line(result)]
+    return "\n".join(lines) + "\n"
+
+
+class _Painter:
+    """Wraps text in ANSI styles, or leaves it plain when colour is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.color or not text:
+            return text
+        return f"\x1b[{';'.join(ANSI[s] for s in styles)}m{text}\x1b[0m"
+
+
+def _rule_lines(
+    result: AuditResult, rule_id: str, findings: list[Finding], paint: _Painter
+) -> list[str]:
+    rule = result.rule(rule_id)
+    mark, tone = (
+        ("✗", "red") if any(f.severity is Severity.ERROR for f in findings) else ("!", "yellow")
     )
-    with console.capture() as capture:
-        console.print(Text(f"prodcheck {__version__} · {result.root}", style="dim"))
-        console.print(Text("; ".join(verdict(result)), style="bold"))
-        findings = sorted(result.findings, key=lambda f: (result.rule(f.rule_id).stage, f.rule_id))
-        for stage, of_stage in groupby(findings, key=lambda f: result.rule(f.rule_id).stage):
-            console.print()
-            console.print(Text(section_title(stage), style="bold underline"))
-            for rule_id, of_rule in groupby(of_stage, key=lambda f: f.rule_id):
-                _print_rule(console, result, rule_id, list(of_rule))
-        console.print()
-        console.print(Text(_closing_line(result)))
-    return capture.get()
+    lines = [
+        paint(f"  {mark} {rule.id} ", "bold", tone)
+        + paint(rule.slug, tone)
+        + paint(f"  {rule.severity.value}", "dim")
+    ]
+    for finding in findings:
+        where = location(finding)
+        lines.append("      " + (paint(f"{where}  ", "cyan") if where else "") + finding.message)
+    lines.append(paint(f"      fix: {rule.remedy}", "dim"))
+    return lines
 
 
 def _closing_line(result: AuditResult) -> str:
@@ -44,24 +69,3 @@ def _closing_line(result: AuditResult) -> str:
         next_stage = (judged.reached or 0) + 1
         line += f" Fix {', '.join(judged.next_blockers)} to reach stage {next_stage}."
     return line
-
-
-def _print_rule(
-    console: Console, result: AuditResult, rule_id: str, findings: list[Finding]
-) -> None:
-    rule = result.rule(rule_id)
-    blocking = any(f.severity is Severity.ERROR for f in findings)
-    mark, style = ("✗", "red") if blocking else ("!", "yellow")
-    console.print(
-        Text.assemble(
-            (f"  {mark} {rule.id} ", f"bold {style}"),
-            (rule.slug, style),
-            (f"  {rule.severity.value}", "dim"),
-        )
-    )
-    for finding in findings:
-        where = location(finding)
-        console.print(
-            Text.assemble("      ", (f"{where}  " if where else "", "cyan"), finding.message)
-        )
-    console.print(Text(f"      fix: {rule.remedy}", style="dim"))

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import pathspec
-
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.snapshot import Snapshot, YamlDocument, parse_yaml
@@ -38,7 +36,6 @@ _CONTACT_FORMS = "a handle (@name or @org/team) or an email"
 
 _NOT_PRODUCT_DIRS = frozenset({"tests", "test", "docs"})
 _CODE_SUFFIXES = frozenset({"py", "ipynb"})
-_GITIGNORE_PATTERN = pathspec.util.lookup_pattern("gitignore")
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
 
 
@@ -213,6 +210,9 @@ class _CodeOwners:
     """
 
     def __init__(self, text: str) -> None:
+        import pathspec  # imported here: the pre-commit hook imports every rule module
+
+        gitignore_pattern = pathspec.util.lookup_pattern("gitignore")
         self.lines: list[_OwnerLine] = []
         alternatives: list[str] = []
         for number, raw in enumerate(text.splitlines(), 1):
@@ -221,7 +221,7 @@ class _CodeOwners:
             if not tokens or tokens[0].startswith(("#", "!")):
                 continue
             try:
-                pattern = _GITIGNORE_PATTERN(tokens[0])
+                pattern = gitignore_pattern(tokens[0])
             except ValueError:
                 continue  # an invalid pattern: GitHub skips the line too
             if not isinstance(pattern, pathspec.RegexPattern) or pattern.regex is None:
