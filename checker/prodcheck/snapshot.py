@@ -16,7 +16,7 @@ import os
 import stat
 import subprocess
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
@@ -125,7 +125,7 @@ class Snapshot:
         self.diagnostics: list[Diagnostic] = list(diagnostics)
         self._reported: set[tuple[Problem, str]] = {(d.problem, d.path) for d in self.diagnostics}
         self._cache: dict[tuple[str, str], Any] = {}
-        self._memo: dict[Callable[[Snapshot], Any], Any] = {}
+        self._memo: dict[tuple[Callable[..., Any], tuple[Hashable, ...]], Any] = {}
 
     # -- construction -------------------------------------------------------------------
 
@@ -180,6 +180,25 @@ class Snapshot:
                 dirs.add(str(parent))
                 parent = parent.parent
         return dirs
+
+    def with_suffix(self, *suffixes: str) -> list[SourceFile]:
+        """The files whose name ends with one of `suffixes` (".py", "Dockerfile", ...)."""
+        return [f for f in self.files.values() if f.path.endswith(suffixes)]
+
+    def files_with(self, needle: bytes, *suffixes: str) -> list[SourceFile]:
+        """The files ending with `suffixes` whose bytes contain `needle`: the cheap prefilter.
+
+        Rules parse only these candidates, so an audit costs about one read of each file plus
+        a fast substring scan per distinct needle, not a parse of every file. Too large or
+        unreadable files are left out (with their diagnostic).
+        """
+        key = ("files_with", repr((needle, suffixes)))
+        if key not in self._cache:
+            self._cache[key] = [
+                f for f in self.with_suffix(*suffixes) if needle in (self.read_bytes(f.path) or b"")
+            ]
+        found: list[SourceFile] = self._cache[key]
+        return found
 
     # -- reading ------------------------------------------------------------------------
 
@@ -292,22 +311,29 @@ class Snapshot:
 
     def yaml(self, path: str) -> Any:
         """The first YAML document of the file; None when empty, missing or broken."""
-        return self._cached("yaml", path, self._yaml)
+        documents = self.yaml_documents(path)
+        return documents[0] if documents else None
 
-    def _yaml(self, path: str) -> Any:
+    def yaml_documents(self, path: str) -> list[Any]:
+        """Every document of a multi-document YAML file (Kubernetes manifests); [] when broken."""
+        return self._cached("yaml", path, self._yaml_documents)
+
+    def _yaml_documents(self, path: str) -> list[Any]:
         source = self.text(path)
         if source is None:
-            return None
+            return []
         import yaml
 
         try:
-            return yaml.load(source, Loader=_yaml_loader())
+            return list(yaml.load_all(source, Loader=_yaml_loader()))
         except yaml.YAMLError as exc:
             line = _yaml_error_line(exc)
             self.report(
                 Problem.UNPARSABLE, path, f"`{path}` is not valid YAML: {_one_line(exc)}", line
             )
-            return None
+        except (ValueError, RecursionError) as exc:  # an impossible date, absurd nesting
+            self.report(Problem.UNPARSABLE, path, f"`{path}` is not valid YAML: {_one_line(exc)}")
+        return []
 
     def toml(self, path: str) -> dict[str, Any] | None:
         return self._cached("toml", path, self._toml)
@@ -332,11 +358,13 @@ class Snapshot:
             return None
         return parse_front_matter(source)
 
-    def memo(self, compute: Callable[[Snapshot], T]) -> T:
-        """Compute a shared fixture (such as the parsed business case) once per audit."""
-        if compute not in self._memo:
-            self._memo[compute] = compute(self)
-        result: T = self._memo[compute]
+    def memo(self, compute: Callable[..., T], *args: Hashable) -> T:
+        """`compute(self, *args)` once per audit: a fixture shared by rules, such as the parsed
+        business case or the modules that import mlflow."""
+        key = (compute, args)
+        if key not in self._memo:
+            self._memo[key] = compute(self, *args)
+        result: T = self._memo[key]
         return result
 
     def _cached(self, kind: str, path: str, parse: Callable[[str], T]) -> T:
