@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck docs check-docs bench clean
+.PHONY: setup demo test lint typecheck docs check-docs site bench clean
 
 setup: $(STAMP)
 
@@ -31,8 +31,15 @@ typecheck: setup
 docs: setup
 	$(BIN)/python scripts/generate_docs.py
 
+check-docs: setup
+	$(BIN)/python scripts/generate_docs.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+site: docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 bench: setup
 	$(BIN)/python bench/audit_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site

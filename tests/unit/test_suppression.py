@@ -81,10 +81,27 @@ def test_an_inline_comment_naming_another_rule_suppresses_nothing(tmp_path, home
     assert counted_and_suppressed(home_paths.audit(tmp_path)) == (["XX001 load.py:1"], [])
 
 
-def test_an_inline_comment_on_another_line_suppresses_nothing(tmp_path, home_paths):
+def test_a_comment_line_just_above_suppresses_the_finding(tmp_path, home_paths):
+    # Dockerfiles allow nothing after an instruction, so the directive may stand above it.
     build_tree(tmp_path, {"load.py": f"# prodcheck: ignore[XX001] sample data\ndf = {HOME_PATH}\n"})
 
-    assert counted_and_suppressed(home_paths.audit(tmp_path)) == (["XX001 load.py:2"], [])
+    assert counted_and_suppressed(home_paths.audit(tmp_path)) == ([], ["XX001 load.py:2"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"# prodcheck: ignore[XX001] sample data\n\ndf = {HOME_PATH}\n",
+        f"x = 1  # prodcheck: ignore[XX001] sample data\ndf = {HOME_PATH}\n",
+        f"df = {HOME_PATH}\n# prodcheck: ignore[XX001] sample data\n",
+    ],
+    ids=["two lines above", "after code on the line above", "on the line below"],
+)
+def test_an_inline_comment_on_another_line_suppresses_nothing(tmp_path, home_paths, text):
+    build_tree(tmp_path, {"load.py": text})
+
+    [finding] = home_paths.audit(tmp_path).findings
+    assert finding.rule_id == "XX001"
 
 
 def test_an_inline_comment_suppresses_only_the_line_it_is_on(tmp_path, home_paths):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from prodcheck.snapshot import Snapshot, SourceFile
 
@@ -19,11 +18,13 @@ TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
 def is_test_path(path: str) -> bool:
-    """Test code: under a tests/ directory, or named like pytest's test modules."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1]
+    """Test code: under a tests/ directory, or named like pytest's test modules.
+
+    String operations only: this runs for every file of the repository.
+    """
+    *directories, name = path.split("/")
     return (
-        not TEST_DIRS.isdisjoint(parts[:-1])
+        not TEST_DIRS.isdisjoint(directories)
         or name.startswith("test_")
         or name.endswith("_test.py")
         or name == "conftest.py"
