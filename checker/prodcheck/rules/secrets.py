@@ -587,9 +587,8 @@ def _plugin(kind: _Kind) -> BasePlugin:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    classes: dict[str, type[Any]] = {
-        c.__name__: c for c in get_mapping_from_secret_type_to_class().values()
-    }
+    by_type: dict[str, type[Any]] = get_mapping_from_secret_type_to_class()
+    classes = {c.__name__: c for c in by_type.values()}
     plugin_class: type[Any]
     if kind.plugin in OURS:
         attributes = {"secret_type": OURS[kind.plugin], "denylist": kind.shapes}
