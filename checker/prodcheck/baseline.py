@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,6 +97,8 @@ def write_baseline(path: Path, findings: Iterable[Finding], snapshot: Snapshot) 
         for f in sorted(findings, key=lambda f: f.sort_key)
     ]
     document = {"schema_version": BASELINE_VERSION, "tool": "prodcheck", "findings": entries}
+    import tempfile  # only when writing: it imports `random`, which costs start-up time
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

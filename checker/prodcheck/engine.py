@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prodcheck.baseline import Baseline
 from prodcheck.config import Config
 from prodcheck.findings import (
     FINAL_STAGE,
@@ -33,6 +32,8 @@ from prodcheck.snapshot import Snapshot, SourceFile
 
 if TYPE_CHECKING:
     import pathspec
+
+    from prodcheck.baseline import Baseline
 
     PathIgnore = tuple[pathspec.GitIgnoreSpec, frozenset[str], str]
 

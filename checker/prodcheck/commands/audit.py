@@ -6,7 +6,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from prodcheck.baseline import Baseline, write_baseline
 from prodcheck.config import load_config
 from prodcheck.engine import AuditResult, audit, select_rules
 from prodcheck.registry import Registry, load_rules
@@ -40,7 +39,11 @@ def audit_path(
     loaded = load_config(root)
     config = loaded.config
     rules = select_rules(registry, config, select=select, ignore=ignore)
-    known_baseline = Baseline.load(baseline) if baseline is not None else None
+    known_baseline = None
+    if baseline is not None:
+        from prodcheck.baseline import Baseline  # only when asked for: keeps start-up small
+
+        known_baseline = Baseline.load(baseline)
     if files:
         snapshot = Snapshot.of_files(root, _relative_to(root, files), config)
     else:
@@ -54,6 +57,8 @@ def audit_path(
 
 def record_baseline(result: AuditResult, destination: Path) -> int:
     """Record every finding present today, old or new, so fixing one shrinks the baseline."""
+    from prodcheck.baseline import write_baseline
+
     assert result.snapshot is not None
     present = result.findings + [
         s.finding for s in result.suppressed if s.suppression.via == "baseline"
