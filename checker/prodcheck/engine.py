@@ -13,6 +13,7 @@ import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -224,14 +225,19 @@ def _run_rules(snapshot: Snapshot, rules: Sequence[Rule], *, files_mode: bool) -
 def _files_matching(snapshot: Snapshot, patterns: tuple[str, ...]) -> list[SourceFile]:
     """The files a file-scoped rule reads, by gitignore-style patterns.
 
-    The common shapes are string tests (`*.py` a suffix, `Dockerfile` a file name anywhere);
-    anything else goes to pathspec. This runs once per distinct pattern list, not per rule.
+    The common shapes are string tests: `*.py` is a suffix, and a pattern without a slash
+    matches any component of a path (gitignore's rule), so neither needs pathspec, whose
+    import alone costs the pre-commit hook more than its matching. This runs once per
+    distinct pattern list, not once per rule.
     """
-    suffixes = tuple(p[1:] for p in patterns if p.startswith("*.") and _is_literal(p[1:]))
-    names = frozenset(p for p in patterns if _is_literal(p) and "/" not in p)
-    if len(suffixes) + len(names) == len(patterns):
+    suffixes = tuple(p[1:] for p in patterns if p.startswith("*.") and not _has_magic(p[1:]))
+    if len(suffixes) == len(patterns):
+        return [f for f in snapshot if f.path.endswith(suffixes)]
+    if not any(c in p for p in patterns for c in "/\\!#") and "**" not in "".join(patterns):
         return [
-            f for f in snapshot if f.path.endswith(suffixes) or f.path.rpartition("/")[2] in names
+            f
+            for f in snapshot
+            if any(fnmatchcase(part, p) for part in f.path.split("/") for p in patterns)
         ]
     import pathspec
 
@@ -239,8 +245,8 @@ def _files_matching(snapshot: Snapshot, patterns: tuple[str, ...]) -> list[Sourc
     return [f for f in snapshot if spec.match_file(f.path)]
 
 
-def _is_literal(pattern: str) -> bool:
-    return not any(c in pattern for c in "*?[]!\\")
+def _has_magic(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[]!\\")
 
 
 def _requirements_first(rules: Sequence[Rule]) -> list[Rule]:

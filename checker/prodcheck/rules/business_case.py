@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
+from prodcheck.rules._patterns import lazy
 from prodcheck.rules.ownership import is_placeholder, owners_file, shown, unnamed_role
 from prodcheck.snapshot import Snapshot, YamlDocument
 
@@ -38,7 +38,7 @@ REQUIRED_FIELDS: Mapping[str, str] = {
 }
 DIRECTIONS = ("higher", "lower")
 
-_CURRENCY_CODE = re.compile(r"[A-Za-z]{3}")
+_CURRENCY_CODE = lazy(r"[A-Za-z]{3}")
 _CURRENCY_SYMBOLS = {
     "$": "USD",
     "\u20ac": "EUR",
@@ -47,8 +47,8 @@ _CURRENCY_SYMBOLS = {
     "\u20b9": "INR",
     "\u20a9": "KRW",
 }
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MONEY_TEXT = re.compile(
+_ISO_DATE = lazy(r"\d{4}-\d{2}-\d{2}")
+_MONEY_TEXT = lazy(
     r"(?:[A-Za-z]{3}|[^\w\s.,'%])?\s*"  # a currency code or symbol before the amount
     r"(?P<digits>\d{1,3}(?:[,' ]\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+|\d+(?:\.\d+)?)\s*"
     r"(?P<scale>k|m|mn|bn)?\s*"
@@ -149,11 +149,13 @@ def _plain_number(text: str) -> str | None:
 
     Only used to suggest what to write instead: a number in text is never used as a number.
     """
+    from decimal import Decimal, InvalidOperation  # imported here: only a broken case needs it
+
     text = text.strip()
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        match = _MONEY_TEXT.fullmatch(text)
+        match = _MONEY_TEXT().fullmatch(text)
         if match is None:
             return None
         digits = re.sub(r"[,' ]", "", match["digits"])
@@ -214,7 +216,7 @@ def money(value: Any, key: str) -> tuple[float | None, list[Problem]]:
 
 
 def _currency_problem(value: Any) -> str | None:
-    if isinstance(value, str) and _CURRENCY_CODE.fullmatch(value.strip()):
+    if isinstance(value, str) and _CURRENCY_CODE().fullmatch(value.strip()):
         return None
     if isinstance(value, str) and value.strip() in _CURRENCY_SYMBOLS:
         return (
@@ -227,7 +229,7 @@ def _currency_problem(value: Any) -> str | None:
 def _date_problem(value: Any) -> str | None:
     if isinstance(value, date):
         return None
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+    if isinstance(value, str) and _ISO_DATE().fullmatch(value.strip()):
         try:
             date.fromisoformat(value.strip())
         except ValueError:

@@ -29,6 +29,7 @@ from typing import Any
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import is_docs_path, is_test_path
+from prodcheck.rules._patterns import lazy
 from prodcheck.rules.ownership import is_placeholder
 from prodcheck.snapshot import Snapshot, SourceFile, YamlDocument, parse_yaml
 
@@ -119,7 +120,7 @@ def _layout(repo: Snapshot) -> Layout:
         elif lowered in _IMAGE_BUILD_FILES or name in _CHART_FILES:
             if _judged_path(path):
                 (builds if lowered in _IMAGE_BUILD_FILES else charts).append(path)
-        elif "compose" in lowered and _COMPOSE_FILE.fullmatch(name) and _judged_path(path):
+        elif "compose" in lowered and _COMPOSE_FILE().fullmatch(name) and _judged_path(path):
             compose.append(path)
     dockerfiles.sort(key=lambda p: (p.count("/"), p))
     return Layout(tuple(dockerfiles), tuple(builds), tuple(sorted(charts)), tuple(compose))
@@ -219,9 +220,9 @@ class Dockerfile:
         return instruction.line
 
 
-_ESCAPE_DIRECTIVE = re.compile(r"^\s*#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
-_PARSER_DIRECTIVE = re.compile(r"^\s*#\s*\w+\s*=")
-_HEREDOC = re.compile(r"<<(-?)\s*([\"']?)([A-Za-z_][\w.-]*)\2")
+_ESCAPE_DIRECTIVE = lazy(r"^\s*#\s*escape\s*=\s*([\\`])\s*$", re.IGNORECASE)
+_PARSER_DIRECTIVE = lazy(r"^\s*#\s*\w+\s*=")
+_HEREDOC = lazy(r"<<(-?)\s*([\"']?)([A-Za-z_][\w.-]*)\2")
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 
@@ -279,9 +280,9 @@ def _prepared_for_parser(lines: Sequence[str]) -> str:
     """
     escape = "\\"
     for line in lines:
-        if not _PARSER_DIRECTIVE.match(line):
+        if not _PARSER_DIRECTIVE().match(line):
             break
-        directive = _ESCAPE_DIRECTIVE.match(line)
+        directive = _ESCAPE_DIRECTIVE().match(line)
         if directive:
             escape = directive.group(1)
     prepared: list[str] = []
@@ -307,9 +308,9 @@ def _with_heredocs(instructions: list[Instruction], lines: Sequence[str]) -> lis
     for instruction in instructions:
         if instruction.line <= skip_through:
             continue
-        markers = (
-            _HEREDOC.findall(instruction.value) if instruction.keyword in _HEREDOC_KEYWORDS else []
-        )
+        markers = []
+        if instruction.keyword in _HEREDOC_KEYWORDS:
+            markers = _HEREDOC().findall(instruction.value)
         if not markers:
             result.append(instruction)
             continue
@@ -382,7 +383,7 @@ def assignments(instruction: Instruction) -> list[tuple[str, str | None]]:
     return found
 
 
-_VARIABLE = re.compile(
+_VARIABLE = lazy(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
     r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))"
 )
@@ -417,7 +418,7 @@ def expand(text: str, values: Mapping[str, str | None]) -> str | None:
             return ""
         return word if value or operator == "+" else ""
 
-    result = _VARIABLE.sub(substitute, text)
+    result = _VARIABLE().sub(substitute, text)
     return None if unknown or "$" in result else result
 
 
@@ -494,11 +495,11 @@ def _healthcheck_enabled(instruction: Instruction | None) -> bool:
 
 # -- shell commands in RUN -------------------------------------------------------------------
 
-_PIP = re.compile(r"pip(?:\d+(?:\.\d+)*)?")
-_PYTHON = re.compile(r"python(?:\d+(?:\.\d+)*)?")
+_PIP = lazy(r"pip(?:\d+(?:\.\d+)*)?")
+_PYTHON = lazy(r"python(?:\d+(?:\.\d+)*)?")
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "time", "nice", "nohup", "xargs"})
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
+_ASSIGNMENT = lazy(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 _SEPARATOR_CHARS = frozenset(";&|()\n")
 # fmt: off
 _PIP_GLOBAL_OPTIONS_WITH_VALUE = frozenset({
@@ -599,7 +600,7 @@ def pip_install_arguments(command: list[str]) -> list[str] | None:
     index = 0
     while index < len(command) and (
         command[index] in _WRAPPERS
-        or _ASSIGNMENT.fullmatch(command[index])
+        or _ASSIGNMENT().fullmatch(command[index])
         or (command[index].startswith("-") and index > 0 and command[index - 1] in _WRAPPERS)
     ):
         index += 1
@@ -607,9 +608,9 @@ def pip_install_arguments(command: list[str]) -> list[str] | None:
     if not words:
         return None
     program = words[0].rpartition("/")[2]
-    if _PIP.fullmatch(program):
+    if _PIP().fullmatch(program):
         rest = words[1:]
-    elif _PYTHON.fullmatch(program):
+    elif _PYTHON().fullmatch(program):
         after = _after_dash_m_pip(words[1:])
         if after is None:
             return None
@@ -641,9 +642,6 @@ def _after_dash_m_pip(words: list[str]) -> list[str] | None:
 
 def unpinned_requirements(arguments: list[str]) -> list[str]:
     """The packages `pip install <arguments>` takes from the index without an exact `==` pin."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
     requirements: list[str] = []
     position = 0
     while position < len(arguments):
@@ -670,6 +668,11 @@ def unpinned_requirements(arguments: list[str]) -> list[str]:
     for word in requirements:
         if not word or "$" in word or "`" in word or _is_local_or_url(word):
             continue  # a path, a URL, or a value only the build knows
+        # imported here, only once a package is named: packaging costs ~20 ms to import, and
+        # the common `pip install -r requirements.txt` names none
+        from packaging.requirements import InvalidRequirement, Requirement
+        from packaging.utils import canonicalize_name
+
         try:
             requirement = Requirement(word)
         except InvalidRequirement:
@@ -719,7 +722,7 @@ _ABOUT_A_SECRET = frozenset({
 _HARMLESS_VALUES = frozenset(
     {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "0", "1", "dummy"}
 )
-_NAME_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_NAME_PART = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def secret_name(name: str) -> bool:
@@ -731,7 +734,7 @@ def secret_name(name: str) -> bool:
     parts = [
         piece.lower()
         for chunk in re.split(r"[^A-Za-z0-9]+", name)
-        for piece in _NAME_PART.findall(chunk)
+        for piece in _NAME_PART().findall(chunk)
     ]
     if not parts or "public" in parts or parts[-1] in _ABOUT_A_SECRET:
         return False
@@ -865,12 +868,12 @@ _MANIFEST_HINTS = (
     b"List",
     *(kind.encode() for kind in _PLATFORM_PROBED),
 )
-_HELM_WORKLOAD = re.compile(
+_HELM_WORKLOAD = lazy(
     r"^\s*kind:\s*[\"']?(?:Deployment|StatefulSet|DaemonSet|Rollout)\b", re.MULTILINE
 )
 _CHART_FILES = frozenset({"Chart.yaml", "Chart.yml"})
-_COMPOSE_FILE = re.compile(r"(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml")
-_DOCUMENT_START = re.compile(r"^---(?:\s|$)")
+_COMPOSE_FILE = lazy(r"(?:docker-)?compose(?:\.[\w.-]+)?\.ya?ml")
+_DOCUMENT_START = lazy(r"^---(?:\s|$)")
 
 
 def _yaml_key(text: str, key: str) -> bool:
@@ -995,7 +998,7 @@ def _documents_with_lines_memo(repo: Snapshot, path: str) -> list[YamlDocument]:
     if text is None:
         return []
     lines = text.splitlines()
-    starts = [0] + [i for i, line in enumerate(lines) if i and _DOCUMENT_START.match(line)]
+    starts = [0] + [i for i, line in enumerate(lines) if i and _DOCUMENT_START().match(line)]
     documents = []
     for begin, end in zip(starts, [*starts[1:], len(lines)], strict=True):
         document = parse_yaml("\n".join(lines[begin:end]), first_line=begin + 1)
@@ -1161,7 +1164,7 @@ def _helm_chart(repo: Snapshot, chart_file: str) -> HelmChart:
         directory or ".",
         values_path,
         line,
-        _HELM_WORKLOAD.search(templates) is not None,
+        _HELM_WORKLOAD().search(templates) is not None,
         "livenessProbe" in keys or _yaml_key(templates, "livenessProbe"),
         "readinessProbe" in keys or _yaml_key(templates, "readinessProbe"),
         "memory" in keys or _template_memory_limit(templates),

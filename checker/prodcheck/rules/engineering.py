@@ -11,25 +11,18 @@ README) or the test modules only; none parses the whole tree.
 from __future__ import annotations
 
 import ast
-import configparser
 import posixpath
 import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import cache
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import TEST_DIRS, dotted_name, is_docs_path, is_test_path
+from prodcheck.rules._patterns import lazy as _lazy
 from prodcheck.snapshot import Snapshot
-
-
-def _lazy(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
-    """A regular expression compiled on first use: compiling them all at import would slow
-    every start of the pre-commit hook, which imports every rule module."""
-    return cache(lambda: re.compile(pattern, flags))
 
 
 def _listed(items: Sequence[str], limit: int = 3) -> str:
@@ -1355,6 +1348,8 @@ def _setup_py_declares(repo: Snapshot, path: str) -> bool:
 
 
 def _setup_cfg_declares(repo: Snapshot, path: str) -> bool:
+    import configparser  # imported here: the pre-commit hook imports every rule module
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(repo.text(path) or "")

@@ -17,6 +17,7 @@ from typing import Any
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import is_test_path
+from prodcheck.rules._patterns import lazy
 from prodcheck.rules.business_case import OPENING_LINE
 from prodcheck.rules.lifecycle import files_named, read_markdown, topic_line
 from prodcheck.rules.ownership import is_placeholder
@@ -31,20 +32,24 @@ YAML_CONTRACT_SUFFIXES = (".datacontract.yaml", ".datacontract.yml", ".odcs.yaml
 class ContractElement:
     name: str
     """As the message names it."""
-    topic: re.Pattern[str]
+    pattern: Callable[[], re.Pattern[str]]
     """How a Markdown contract titles it (a front matter key, a heading or a label)."""
+
+    @property
+    def topic(self) -> re.Pattern[str]:
+        return self.pattern()
 
 
 SOURCE = ContractElement(
     "source",
-    re.compile(r"\b(?:sources?|origin|upstream|provenance|system\s+of\s+record|lineage)\b", re.I),
+    lazy(r"\b(?:sources?|origin|upstream|provenance|system\s+of\s+record|lineage)\b", re.I),
 )
 OWNER = ContractElement(
-    "owner", re.compile(r"\b(?:owners?|ownership|steward|producer|maintainer)\b", re.I)
+    "owner", lazy(r"\b(?:owners?|ownership|steward|producer|maintainer)\b", re.I)
 )
 PII = ContractElement(
     "PII classification",
-    re.compile(
+    lazy(
         r"\b(?:pii|personal(?:ly)?|classification|sensitivity|sensitive|privacy|gdpr"
         r"|confidentiality)\b",
         re.I,
@@ -52,7 +57,7 @@ PII = ContractElement(
 )
 RETENTION = ContractElement(
     "retention",
-    re.compile(r"\b(?:retention|retained|retain|deletion|purge|ttl|expiry|expiration)\b", re.I),
+    lazy(r"\b(?:retention|retained|retain|deletion|purge|ttl|expiry|expiration)\b", re.I),
 )
 ELEMENTS = (SOURCE, OWNER, PII, RETENTION)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
+from prodcheck.rules._patterns import lazy
 from prodcheck.snapshot import Snapshot, YamlDocument, parse_yaml
 
 OWNERS_FILES = ("OWNERS", "OWNERS.yaml", "OWNERS.yml")
@@ -23,20 +24,20 @@ REQUIRED_ROLES = ("model_owner", "data_owner", "engineering_owner", "on_call")
 CODEOWNERS_FILES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 """GitHub's lookup order: the first one found is the one GitHub uses."""
 
-_PLACEHOLDER_WORD = re.compile(r"\b(?:TODO|TBD|TBC|TBA|FIXME|XXX)\b", re.IGNORECASE)
-_ANGLE_PLACEHOLDER = re.compile(r"<[A-Za-z_][^<>@]*>")  # <fill me>, but not <jane@acme.com>
+_PLACEHOLDER_WORD = lazy(r"\b(?:TODO|TBD|TBC|TBA|FIXME|XXX)\b", re.IGNORECASE)
+_ANGLE_PLACEHOLDER = lazy(r"<[A-Za-z_][^<>@]*>")  # <fill me>, but not <jane@acme.com>
 _PLACEHOLDER_TEXT = frozenset({"", "?", "...", "\u2026", "n/a", "-"})
 
-_HANDLE = re.compile(r"@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
+_HANDLE = lazy(r"@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*")
 _EMAIL = r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-_PLAIN_EMAIL = re.compile(_EMAIL)
-_NAMED_EMAIL = re.compile(rf"[^<>@]*<({_EMAIL})>")
-_UNQUOTED_HANDLE = re.compile(r"(?::|^\s*-)\s+@")
+_PLAIN_EMAIL = lazy(_EMAIL)
+_NAMED_EMAIL = lazy(rf"[^<>@]*<({_EMAIL})>")
+_UNQUOTED_HANDLE = lazy(r"(?::|^\s*-)\s+@")
 _CONTACT_FORMS = "a handle (@name or @org/team) or an email"
 
 _NOT_PRODUCT_DIRS = frozenset({"tests", "test", "docs"})
 _CODE_SUFFIXES = frozenset({"py", "ipynb"})
-_NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_NAMED_GROUP = lazy(r"\(\?P<\w+>")
 
 
 # -- values nobody filled in -----------------------------------------------------------------
@@ -50,8 +51,8 @@ def is_placeholder(value: Any) -> bool:
         text = value.strip()
         return (
             text.lower() in _PLACEHOLDER_TEXT
-            or _PLACEHOLDER_WORD.search(text) is not None
-            or _ANGLE_PLACEHOLDER.search(text) is not None
+            or _PLACEHOLDER_WORD().search(text) is not None
+            or _ANGLE_PLACEHOLDER().search(text) is not None
         )
     if isinstance(value, list | dict):
         return not value
@@ -95,9 +96,9 @@ class Role:
 def _contact(text: str) -> str | None:
     """The handle or email `text` names, lower-cased; None when it is neither."""
     text = text.strip()
-    if _HANDLE.fullmatch(text) or _PLAIN_EMAIL.fullmatch(text):
+    if _HANDLE().fullmatch(text) or _PLAIN_EMAIL().fullmatch(text):
         return text.lower()
-    named = _NAMED_EMAIL.fullmatch(text)  # "Jane Doe <jane@acme.com>"
+    named = _NAMED_EMAIL().fullmatch(text)  # "Jane Doe <jane@acme.com>"
     return named.group(1).lower() if named else None
 
 
@@ -154,7 +155,7 @@ def owners_file(repo: Snapshot) -> OwnersFile | None:
         source = lines[line - 1] if line and line <= len(lines) else ""
         hint = (
             '; quote handles, as in `model_owner: "@jane"`'
-            if _UNQUOTED_HANDLE.search(source)
+            if _UNQUOTED_HANDLE().search(source)
             else ""
         )
         return OwnersFile(
@@ -227,7 +228,7 @@ class _CodeOwners:
             if not isinstance(pattern, pathspec.RegexPattern) or pattern.regex is None:
                 continue
             owners = itertools.takewhile(lambda token: not token.startswith("#"), tokens[1:])
-            source = _NAMED_GROUP.sub("(?:", pattern.regex.pattern)  # names would collide
+            source = _NAMED_GROUP().sub("(?:", pattern.regex.pattern)  # names would collide
             # pathspec applies a pattern with `search`: an unanchored one may match anywhere.
             source = source if source.startswith("^") else f".*?(?:{source})"
             alternatives.append(f"(?P<line{len(self.lines)}>{source})")
