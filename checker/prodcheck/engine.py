@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
+from fnmatch import translate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -234,11 +234,15 @@ def _files_matching(snapshot: Snapshot, patterns: tuple[str, ...]) -> list[Sourc
     if len(suffixes) == len(patterns):
         return [f for f in snapshot if f.path.endswith(suffixes)]
     if not any(c in p for p in patterns for c in "/\\!#") and "**" not in "".join(patterns):
-        return [
-            f
-            for f in snapshot
-            if any(fnmatchcase(part, p) for part in f.path.split("/") for p in patterns)
-        ]
+        matches = re.compile("|".join(translate(p) for p in patterns)).match
+        seen: dict[str, bool] = {}  # a directory's verdict, computed once for all its files
+
+        def matched(part: str) -> bool:
+            if part not in seen:
+                seen[part] = matches(part) is not None
+            return seen[part]
+
+        return [f for f in snapshot if any(matched(part) for part in f.path.split("/"))]
     import pathspec
 
     spec = pathspec.GitIgnoreSpec.from_lines(patterns)

@@ -128,12 +128,17 @@ def _containing(repo: Snapshot, needle: bytes) -> list[str]:
 
 
 def modules_containing(repo: Snapshot, *needles: bytes) -> list[str]:
-    """Python modules outside tests and docs whose bytes hold one of `needles`, sorted; each
-    needle is searched once per audit."""
-    found: set[str] = set()
-    for needle in needles:
-        found.update(repo.memo(_containing, needle))
-    return sorted(found)
+    """Python modules outside tests and docs whose bytes hold one of `needles`, sorted; the
+    needles are searched together, in one pass over the modules, once per audit."""
+    if len(needles) == 1:
+        return sorted(repo.memo(_containing, needles[0]))
+    return repo.memo(_containing_any, needles)
+
+
+def _containing_any(repo: Snapshot, needles: tuple[bytes, ...]) -> list[str]:
+    return sorted(
+        path for path, data in repo.memo(_sources) if any(needle in data for needle in needles)
+    )
 
 
 def _size(size: int) -> str:
@@ -211,10 +216,36 @@ class CodeIndex:
 
 
 _ENVIRONMENT_NAMES = frozenset({"environ", "getenv", "EnvVar"})
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+"""Nodes without fields, lines or anything the index collects: not worth a visit."""
+
+
+_LINE_BOUND = re.compile(r"[\^$.]|\\[sSWDBAZn]|\[\^|\(\?")
+"""Pattern syntax that could match across or depend on a line's end: such patterns are
+searched line by line."""
 
 
 def _wanted_lines(text: str, interest: re.Pattern[str]) -> list[int]:
-    return [number for number, line in enumerate(text.split("\n"), 1) if interest.search(line)]
+    """The numbers of the lines that `interest` matches in.
+
+    Interest patterns are plain alternations of words, which cannot match across a line
+    break: one search of the whole text per matching line replaces one search per line.
+    """
+    if interest.flags & re.MULTILINE or _LINE_BOUND.search(interest.pattern):
+        return [n for n, line in enumerate(text.split("\n"), 1) if interest.search(line)]
+    wanted: list[int] = []
+    search, find, count = interest.search, text.find, text.count
+    line, start = 1, 0
+    match = search(text)
+    while match is not None:
+        line += count("\n", start, match.start())
+        wanted.append(line)
+        end = find("\n", match.start())
+        if end == -1:
+            break
+        line, start = line + 1, end + 1
+        match = search(text, start)
+    return wanted
 
 
 def index_trees(trees: Sequence[ast.Module], wanted: Sequence[int] | None = None) -> CodeIndex:
@@ -254,7 +285,13 @@ def index_trees(trees: Sequence[ast.Module], wanted: Sequence[int] | None = None
             index.classes.append(node)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             index.functions.append(node)
-        stack.extend(ast.iter_child_nodes(node))
+        for name in node._fields:  # ast.iter_child_nodes, inlined: this is the hot loop
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                if not isinstance(value, _LEAVES):
+                    stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, ast.AST))
     return index
 
 
@@ -285,10 +322,10 @@ def _mask_ipython(source: str) -> tuple[str | None, list[tuple[int, str]]]:
         lines[0] = ""
     for number, line in enumerate(lines, 1):
         stripped = line.lstrip()
-        if (
+        if (  # the patterns need a `%`, `!` or `?`: most lines are spared them
             stripped.startswith(("%", "!"))
-            or _MAGIC_ASSIGNMENT.match(line)
-            or _HELP_LINE.match(line)
+            or (("%" in line or "!" in line) and _MAGIC_ASSIGNMENT.match(line))
+            or ("?" in line and _HELP_LINE.match(line))
         ):
             shell.append((number, line))
             lines[number - 1] = line[: len(line) - len(stripped)] + "pass"
@@ -786,14 +823,26 @@ _NOBODY = frozenset(
 """Placeholder, CI and container accounts: a path into their home is no one person's machine."""
 
 _DATA003_TOKENS = (b"read", b"open", b"load", b"Users", b"/home/", b"scan_")
-_DATA003_LINES = re.compile(r"read|open|load|scan_|genfromtxt|[Uu]sers|USERS|/home/")
+_DATA003_LINES = re.compile(r"read|open|load|scan_|genfromtxt|Users|users|USERS|/home/")
+"""Every alternative starts with a literal, so the regex engine skips ahead by first letter."""
+# Each alternative of the byte prefilters below starts with a literal byte (the drive letter
+# of `C:\\Users` is checked behind the colon), so the regex engine skips ahead to candidate
+# positions instead of trying every one: these run over every module DATA003 may judge.
 _HOME_BYTES = re.compile(
-    rb"/(?:Users|home)/[A-Za-z0-9._-]|[A-Za-z]:(?:\\\\|\\|/)+[Uu][Ss][Ee][Rr][Ss]"
+    rb"/(?:Users|home)/[A-Za-z0-9._-]|:(?<=[A-Za-z]:)(?:\\\\|\\|/)+[Uu][Ss][Ee][Rr][Ss]"
+)
+_READ_ARGUMENT = (
+    rb"\s*\(\s*(?:\w+\s*=\s*)?(?:[rRbBuU]{0,2}[\"']|(?:pathlib\.)?Path\(|[\w.]*path\.join\()"
 )
 _LITERAL_READ_BYTES = re.compile(
-    rb"(?:read\w*|scan_\w+|load\w*|genfromtxt|open|csv|parquet|json|orc|text)\s*\(\s*"
-    rb"(?:\w+\s*=\s*)?(?:[rRbBuU]{0,2}[\"']|(?:pathlib\.)?Path\(|[\w.]*path\.join\()"
-    rb"|Path\(\s*[rRbBuU]{0,2}[\"']"
+    b"|".join(
+        reader + _READ_ARGUMENT
+        for reader in (
+            *(rb"read\w*", rb"scan_\w+", rb"load\w*", b"genfromtxt", b"open"),
+            *(b"csv", b"parquet", b"json", b"orc", b"text"),
+        )
+    )
+    + rb"|Path\(\s*[rRbBuU]{0,2}[\"']"
 )
 _STRING_CONSTANT_BYTES = re.compile(
     rb"(?m)^[A-Za-z_]\w*\s*(?::[^=\n]*)?=\s*(?:[rRuU]?[\"']|(?:pathlib\.)?Path\()"
@@ -1386,7 +1435,7 @@ def _declares_column_types(tree: ast.AST) -> bool:
 def _hand_written_validation(repo: Snapshot) -> bool:
     """A schema module, or a validate/check function that inspects columns and raises."""
     candidates = {
-        path for path, data in repo.memo(_sources) if PurePosixPath(path).name in _SCHEMA_MODULES
+        path for path, _ in repo.memo(_sources) if path.rpartition("/")[2] in _SCHEMA_MODULES
     }
     candidates.update(
         path

@@ -29,13 +29,14 @@ from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import (
     code_cells,
     dotted_name,
+    import_roots,
     is_docs_path,
     is_test_path,
     string_value,
 )
 from prodcheck.rules.business_case import OPENING_LINE, business_case
 from prodcheck.rules.ownership import is_placeholder, shown
-from prodcheck.rules.service import import_roots, services
+from prodcheck.rules.service import services
 from prodcheck.snapshot import Snapshot, SourceFile, YamlDocument
 
 # -- what modules import, and the few lines of them a rule needs to read -------------------

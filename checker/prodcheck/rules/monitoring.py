@@ -31,6 +31,7 @@ from prodcheck.rules._facts import (
     imports_any,
     is_docs_path,
     is_test_path,
+    python_files_containing,
     string_value,
 )
 from prodcheck.snapshot import Problem, Snapshot, YamlDocument, parse_yaml
@@ -189,10 +190,9 @@ def _codes(repo: Snapshot, paths: Iterable[str]) -> list[_Code]:
 def importing(repo: Snapshot, needles: tuple[bytes, ...], packages: tuple[str, ...]) -> list[str]:
     """Non-test modules importing any of `packages`, found with a few shared `needles`.
 
-    Each needle costs one scan of every Python file, so a family of packages shares a stem
-    (`rometheus` finds `prometheus_client` and `PrometheusMiddleware` alike); a candidate is
-    parsed only when its bytes also name one of the packages. `_facts.modules_importing`
-    scans once per package instead.
+    A family of packages shares a stem (`rometheus` finds `prometheus_client` and
+    `PrometheusMiddleware` alike), and all the needles are searched in one pass over the
+    Python files; a candidate is parsed only when its bytes also name one of the packages.
     """
     return repo.memo(_importing_now, needles, packages)
 
@@ -200,15 +200,11 @@ def importing(repo: Snapshot, needles: tuple[bytes, ...], packages: tuple[str, .
 def _importing_now(
     repo: Snapshot, needles: tuple[bytes, ...], packages: tuple[str, ...]
 ) -> list[str]:
-    candidates = {
-        f.path
-        for needle in needles
-        for f in repo.files_with(needle, ".py")
-        if not is_test_path(f.path)
-    }
     heads = {package.split(".")[0].encode() for package in packages}
     found = []
-    for path in sorted(candidates):
+    for path in python_files_containing(repo, needles):  # one pass for all the needles
+        if is_test_path(path):
+            continue
         if not any(head in (repo.read_bytes(path) or b"") for head in heads):
             continue
         tree = repo.python(path)

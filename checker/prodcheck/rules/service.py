@@ -28,6 +28,7 @@ from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import (
     call_name,
     dotted_name,
+    import_roots,
     imports_any,
     is_docs_path,
     is_test_path,
@@ -234,8 +235,6 @@ _LOADER_BYTES = (
     rb"|YOLO|Unpickler"
 )
 _ROUTE_TOKENS = (b"@", b"add_", b"Route(")
-_IMPORT_STATEMENT = rb"import[ \t]+([\w., \t]+)"
-_FROM_STATEMENT = rb"from[ \t]+([\w.]+)"
 """Byte prefilters, run only on modules that import a serving framework. Patterns are kept as
 text and compiled on first use (through the `re` module's cache), so the pre-commit hook does
 not pay for them at start-up."""
@@ -772,29 +771,6 @@ def _facts_of(repo: Snapshot, files: Iterable[SourceFile]) -> list[ModuleFacts]:
         if facts is not None:
             found.append(facts)
     return found
-
-
-def import_roots(repo: Snapshot) -> dict[str, frozenset[bytes]]:
-    """The top-level names each Python file seems to import, from one pass over its bytes.
-
-    A prefilter, not a verdict (a docstring saying "from flask" counts here; the parsed
-    imports decide): two regular expressions with a literal prefix scan each file once,
-    where one substring test per package would scan it once per package. Through
-    `repo.memo`, once per audit.
-    """
-    index: dict[str, frozenset[bytes]] = {}
-    for file in repo.with_suffix(".py"):
-        data = repo.read_bytes(file.path)
-        if not data:
-            continue
-        roots = {name.split(b".")[0] for name in re.findall(_FROM_STATEMENT, data)}
-        for names in re.findall(_IMPORT_STATEMENT, data):
-            for name in names.split(b","):
-                words = name.split()
-                if words:
-                    roots.add(words[0].split(b".")[0])
-        index[file.path] = frozenset(roots)
-    return index
 
 
 def _may_serve(repo: Snapshot, path: str) -> bool:
