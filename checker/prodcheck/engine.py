@@ -235,14 +235,20 @@ def _files_matching(snapshot: Snapshot, patterns: tuple[str, ...]) -> list[Sourc
         return [f for f in snapshot if f.path.endswith(suffixes)]
     if not any(c in p for p in patterns for c in "/\\!#") and "**" not in "".join(patterns):
         matches = re.compile("|".join(translate(p) for p in patterns)).match
-        seen: dict[str, bool] = {}  # a directory's verdict, computed once for all its files
+        verdicts: dict[str, bool] = {"": False}  # per directory, computed once for its files
 
-        def matched(part: str) -> bool:
-            if part not in seen:
-                seen[part] = matches(part) is not None
-            return seen[part]
+        def directory_matches(directory: str) -> bool:
+            if directory not in verdicts:
+                parent, _, name = directory.rpartition("/")
+                verdicts[directory] = bool(matches(name)) or directory_matches(parent)
+            return verdicts[directory]
 
-        return [f for f in snapshot if any(matched(part) for part in f.path.split("/"))]
+        chosen = []
+        for file in snapshot:
+            directory, _, name = file.path.rpartition("/")
+            if matches(name) or directory_matches(directory):
+                chosen.append(file)
+        return chosen
     import pathspec
 
     spec = pathspec.GitIgnoreSpec.from_lines(patterns)
