@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -253,3 +254,10 @@ def test_uris_are_absolute_where_sarif_needs_them_and_relative_for_files(
 def test_the_run_carries_the_stage_verdict(purgatory: AuditResult) -> None:
     stage = run_of(purgatory)["properties"]["stage"]
     assert (stage["reached"], stage["next_blockers"]) == (0, ["BC001", "OWN001"])
+
+
+def test_rule_help_links_point_at_the_published_docs(real_audit: AuditResult) -> None:
+    # Code scanning shows the help text away from the repository: a relative link leads nowhere.
+    for descriptor in run_of(real_audit)["tool"]["driver"]["rules"]:
+        links = re.findall(r"\]\(([^)]+)\)", descriptor["help"]["markdown"])
+        assert all(link.startswith(DOCS_URL) for link in links), descriptor["id"]

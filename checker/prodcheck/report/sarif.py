@@ -105,7 +105,7 @@ def _descriptor(rule: Rule) -> dict[str, Any]:
         "fullDescription": {"text": _clip(rule.rationale)},
         "help": {
             "text": f"{rule.rationale}\n\nHow to fix it: {rule.remedy}",
-            "markdown": rule_page(rule),
+            "markdown": rule_page(rule, base_url=DOCS_URL),
         },
         "helpUri": rule_docs_url(rule.id),
         "defaultConfiguration": {"level": rule.severity.value},
