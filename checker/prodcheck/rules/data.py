@@ -32,6 +32,7 @@ from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import (
     TEST_DIRS,
     dotted_name,
+    is_docs_path,
     is_test_path,
     notebook_cells,
 )
@@ -89,13 +90,8 @@ def is_fixture_location(repo: Snapshot, path: str) -> bool:
 
 
 def is_judged_code(path: str) -> bool:
-    """Code whose behaviour ships: not tests (as `_facts.is_test_path` defines them), not
-    documentation. Plain string operations: this runs on every file of the repository."""
-    directory, _, name = path.rpartition("/")
-    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
-        return False
-    directories = directory.split("/")
-    return TEST_DIRS.isdisjoint(directories) and "docs" not in directories
+    """Code whose behaviour ships: neither tests nor documentation."""
+    return not is_test_path(path) and not is_docs_path(path)
 
 
 _JUPYTEXT_HEADER = re.compile(
