@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck docs check-docs site bench clean
+.PHONY: setup demo test lint typecheck docs check-docs site bench template-lock clean
 
 setup: $(STAMP)
 
@@ -34,6 +34,9 @@ docs: setup
 check-docs: setup
 	$(BIN)/python scripts/generate_docs.py --check
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+template-lock: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/lock_template.py
 
 site: docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site

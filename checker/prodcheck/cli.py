@@ -166,6 +166,30 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, such as BC00
     _emit(rule_page(rule), None)
 
 
+@app.command()
+def new(
+    dest: Annotated[Path, typer.Argument(help="Directory of the new project (new or empty).")],
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Another copy of the template: a path or git URL (default: bundled)."),
+    ] = None,
+) -> None:
+    """Start a pilot as a production system: service, pipeline, monitoring, business case."""
+    from prodcheck.commands.new import NewProjectError, new_project, parse_data
+
+    try:
+        new_project(dest, answers=parse_data(data or []), defaults=defaults, template=template)
+    except NewProjectError as exc:
+        _fail(str(exc))
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches a user, unless they ask for one."""
     try:

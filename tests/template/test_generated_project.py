@@ -1,0 +1,175 @@
+"""The defaults project, generated from an installed wheel, does what its README promises.
+
+Slow on purpose and real end to end: prodcheck is built as a wheel and installed in a fresh
+virtual environment (no source checkout behind it), `prodcheck new --defaults` generates the
+project, and the project's own Makefile installs it from its lock, runs its tests, builds the
+sample database, trains and registers a model in MLflow, and serves it with uvicorn.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from prodcheck.commands.new import CHECKOUT
+
+pytestmark = pytest.mark.slow
+
+PACKAGE = "churn_prediction"
+
+
+def run(command: list[str | Path], cwd: Path, timeout: float = 900) -> str:
+    """Run a command, and fail the test with its output when it fails."""
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    done = subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def prodcheck_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """prodcheck installed from its wheel in a virtual environment of its own."""
+    work = tmp_path_factory.mktemp("prodcheck-wheel")
+    run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", work], cwd=CHECKOUT)
+    (wheel,) = work.glob("prodcheck-*.whl")
+    run([sys.executable, "-m", "venv", work / "venv"], cwd=work)
+    pip = [work / "venv/bin/python", "-m", "pip", "install", "-q"]
+    run([*pip, wheel, "-c", CHECKOUT / "requirements/dev.lock"], cwd=work)
+    return work / "venv/bin"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, prodcheck_bin: Path) -> Path:
+    """`prodcheck new --defaults`, then the project's own `make setup`."""
+    dest = tmp_path_factory.mktemp("generated") / "churn-prediction"
+    run([prodcheck_bin / "prodcheck", "new", dest, "--defaults"], cwd=dest.parent)
+    run(["make", "setup"], cwd=dest)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def trained(project: Path) -> str:
+    """The sample database and a pipeline run on it; the pipeline's output."""
+    run(["make", "data"], cwd=project)
+    return run(["make", "pipeline"], cwd=project)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request(url: str, body: bytes | None = None) -> tuple[int, bytes]:
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.fixture(scope="module")
+def service(project: Path, trained: str) -> Iterator[str]:
+    """The trained model served by uvicorn on a loopback port, as `make serve` does."""
+    port = free_port()
+    server = subprocess.Popen(
+        [project / ".venv/bin/uvicorn", f"{PACKAGE}.service.app:app", "--port", str(port)],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                if request(f"{base}/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.25)
+        else:
+            server.kill()
+            log = server.stdout.read().decode() if server.stdout else ""
+            pytest.fail(f"the service never became ready:\n{log}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_project_was_generated_from_the_installed_wheel(project: Path) -> None:
+    answers = (project / ".copier-answers.yml").read_text(encoding="utf-8")
+
+    assert "_src_path:" in answers
+    assert str(CHECKOUT) not in answers
+
+
+def test_its_own_test_suite_passes(project: Path) -> None:
+    output = run(["make", "test"], cwd=project)
+
+    assert " passed" in output
+
+
+def test_the_pipeline_registers_a_champion(project: Path, trained: str) -> None:
+    check = (
+        "import mlflow; c = mlflow.MlflowClient(); "
+        "v = c.get_model_version_by_alias('churn-prediction', 'champion'); print(v.version)"
+    )
+    version = run([project / ".venv/bin/python", "-c", check], cwd=project).strip().splitlines()
+
+    assert "champion" in trained
+    assert version[-1] == "1"
+
+
+def test_the_service_answers_a_valid_prediction(project: Path, service: str) -> None:
+    body = (project / "tests/sample_request.json").read_bytes()
+    status, answer = request(f"{service}/v1/predict", body)
+
+    assert status == 200, answer
+    assert json.loads(answer)["predictions"]
+
+
+def test_the_service_refuses_a_bad_request_clearly(service: str) -> None:
+    status, answer = request(f"{service}/v1/predict", b'{"tenure_months": "many"}')
+
+    assert status == 422
+    assert set(json.loads(answer)) >= {"error", "error_code", "message", "request_id"}
+
+
+def test_metrics_count_the_predictions(project: Path, service: str) -> None:
+    request(f"{service}/v1/predict", (project / "tests/sample_request.json").read_bytes())
+    status, metrics = request(f"{service}/metrics")
+
+    lines = metrics.decode().splitlines()
+    info = [line for line in lines if line.startswith("model_info{")]
+    predictions = [line for line in lines if line.startswith("model_predictions_total{")]
+
+    assert status == 200
+    assert len(info) == 1 and 'model_version="1"' in info[0] and info[0].endswith(" 1.0")
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in predictions) >= 1
+
+
+def test_the_audit_says_stage_2(project: Path, prodcheck_bin: Path, trained: str) -> None:
+    output = run([prodcheck_bin / "prodcheck", "audit", project, "--stage", "2"], cwd=project)
+
+    assert "production foundation" in output
