@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job end to end on embedded defaults: audit the bundled legacy notebook pilot
-# (stage 0), then do what days 1-30 ask of its team in a scratch copy (quantify the prize,
-# name the owners) and audit again (stage 1). Run through `make demo`.
+# The main job end to end on embedded defaults. A new pilot generated from the template
+# starts as a production system: install it from its lock, build its sample database, train
+# and register its model in MLflow, serve it, send predictions, read its metrics and audit it
+# (stage 2). Then the bundled legacy notebook pilot, audited the same way (stage 0), and the
+# same pilot after days 1-30 give it a business case and owners (stage 1). `make demo` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +17,46 @@ expect_exit() {  # expect_exit CODE COMMAND...: run it, show its output, insist 
     fi
 }
 
-echo "== Day 1: the pilot as handed over"
+scratch=$(mktemp -d)
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+pilot="$scratch/churn-prediction"
+port=${DEMO_PORT:-18000}
+echo "== Day 31: a new pilot, generated as a production system"
+prodcheck new "$pilot" --defaults
+make -C "$pilot" setup data pipeline
+
+echo
+echo "== Serving it on 127.0.0.1:$port"
+(cd "$pilot" && exec .venv/bin/uvicorn churn_prediction.service.app:app --port "$port" --log-level warning) &
+server=$!
+for _ in $(seq 120); do
+    curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.5
+done
+echo "POST /v1/predict $(cat "$pilot/tests/sample_request.json")"
+curl -fsS -H 'Content-Type: application/json' --data @"$pilot/tests/sample_request.json" \
+    "http://127.0.0.1:$port/v1/predict"
+echo
+echo "POST /v1/predict (a wrong type) -> $(curl -sS -o /dev/null -w '%{http_code}' \
+    -H 'Content-Type: application/json' --data '{"tenure_months": "many"}' \
+    "http://127.0.0.1:$port/v1/predict")"
+echo "GET /metrics (model metrics):"
+curl -fsS "http://127.0.0.1:$port/metrics" | grep -E '^model_(info|ready|predictions_total)' || true
+
+echo
+echo "== The new pilot, audited: stage 2 (production foundation) with no error"
+expect_exit 0 prodcheck audit "$pilot" --stage 2
+
+echo
+echo "== Side by side: a legacy notebook pilot as handed over (stage 0)"
 expect_exit 1 prodcheck audit examples/legacy-pilot --stage 1
 
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 cp -r examples/legacy-pilot "$scratch/pilot"
 mkdir -p "$scratch/pilot/docs"
 cat > "$scratch/pilot/docs/business-case.md" <<'CASE'

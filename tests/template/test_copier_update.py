@@ -47,7 +47,7 @@ def template_repo(tmp_path: Path) -> Path:
     commit_all(repo, "template v1.0.0")
     git(repo, "tag", "v1.0.0")
 
-    runbook = repo / "template/docs/runbook.md"
+    runbook = repo / "template/docs/runbook.md.jinja"
     runbook.write_text(runbook.read_text(encoding="utf-8") + "\n## Added in v1.1.0\n")
     (repo / "template/docs/upgrading.md").write_text("# Upgrading\n", encoding="utf-8")
     commit_all(repo, "template v1.1.0")

@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(default=5.0, gt=0)
     drift_window_rows: int = Field(default=1000, gt=0)
 
+    # Service behaviour (see docs/runbook.md).
+    # Off only to measure what instrumentation costs: no HTTP or model metrics, no drift.
+    metrics_enabled: bool = True
+    # Seconds between attempts to load the model after a failure (0: try once), so a service
+    # started before its model was registered becomes ready without a restart.
+    model_load_retry_s: float = Field(default=30.0, ge=0)
+    # Seconds between SIGTERM (readiness turns 503) and the server closing its listener, so
+    # load balancers stop routing to this replica before it stops accepting connections.
+    shutdown_drain_s: float = Field(default=5.0, ge=0)
+
 
 @lru_cache
 def get_settings() -> Settings:
