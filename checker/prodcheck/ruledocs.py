@@ -35,6 +35,7 @@ RULES_DIR = "rules"
 PRINCIPLES_DIR = "principles"
 STAGES_PAGE = "stages.md"
 CONFIGURATION_PAGE = "configuration.md"
+TEMPLATE_PAGE = "template.md"
 
 MAX_SHOWN_LINES = 60
 """An example file longer than this is cut to its first SHOWN_WHEN_CUT lines in the docs."""
@@ -64,6 +65,7 @@ def principle_page(principle: Principle) -> str:
 REQUIRED_SECTIONS: Mapping[str, tuple[str, ...]] = {
     STAGES_PAGE: tuple(f"rules-of-stage-{stage}" for stage in STAGE_NAMES),
     CONFIGURATION_PAGE: ("settings-defaults",),
+    TEMPLATE_PAGE: ("template-questions",),
     **{principle_page(p): (f"rules-of-principle-{p.value}",) for p in Principle},
 }
 """The generated sections each hand-written page must hold, so no rule goes unlisted."""
@@ -231,6 +233,22 @@ def settings_defaults() -> str:
     return "\n".join([*lines, *tables, "```"])
 
 
+def template_questions() -> str:
+    """The generated section of docs/template.md: every question copier.yml asks."""
+    from prodcheck.commands.new import questions, template_source
+
+    rows = ["| question | what it asks | default |", "|---|---|---|"]
+    for name, spec in questions(template_source()).items():
+        asks = str(spec.get("help", ""))
+        choices = spec.get("choices")
+        if isinstance(choices, Mapping | list):
+            values = choices.values() if isinstance(choices, Mapping) else choices
+            asks += " (one of " + ", ".join(f"`{value}`" for value in values) + ")"
+        default = str(spec.get("default", "")).strip()
+        rows.append(f"| `{name}` | {_cell(asks)} | `{_cell(default)}` |")
+    return "\n".join(rows)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
@@ -289,6 +307,8 @@ def section_text(name: str, registry: Registry) -> str:
             return principle_rules(registry, principle)
     elif name == "settings-defaults":
         return settings_defaults()
+    elif name == "template-questions":
+        return template_questions()
     raise DocsError(f"unknown generated section {name!r}")
 
 

@@ -115,6 +115,8 @@ def service(project: Path, trained: str) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if server.stdout:
+            server.stdout.close()
 
 
 def test_the_project_was_generated_from_the_installed_wheel(project: Path) -> None:
@@ -146,7 +148,8 @@ def test_the_service_answers_a_valid_prediction(project: Path, service: str) -> 
     status, answer = request(f"{service}/v1/predict", body)
 
     assert status == 200, answer
-    assert json.loads(answer)["predictions"]
+    assert json.loads(answer)["model_version"] == "1"
+    assert json.loads(answer)["prediction"] in (0, 1)
 
 
 def test_the_service_refuses_a_bad_request_clearly(service: str) -> None:

@@ -93,8 +93,11 @@ async def _refresh_metrics(service: ServiceState) -> None:
 
 def _document_request_bodies(app: FastAPI) -> None:
     """Add the schemas of bodies the routes parse themselves to the OpenAPI components."""
-    models = (*routes.REQUEST_MODELS, *mlflow_scoring.REQUEST_MODELS,
-              *open_inference.REQUEST_MODELS)  # fmt: skip
+    models = (
+        *routes.REQUEST_MODELS,
+        *mlflow_scoring.REQUEST_MODELS,
+        *open_inference.REQUEST_MODELS,
+    )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

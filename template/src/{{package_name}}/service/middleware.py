@@ -26,9 +26,17 @@ _REQUEST_ID = re.compile(r"[\w.:/+=-]{1,128}", re.ASCII)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
 NOT_TIMED = frozenset(
-    {"/metrics", "/healthz", "/readyz", "/ping", "/health", "/v2/health/live",
-     "/v2/health/ready", "/v2/models/{name}/ready"}
-)  # fmt: skip
+    {
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/ping",
+        "/health",
+        "/v2/health/live",
+        "/v2/health/ready",
+        "/v2/models/{name}/ready",
+    }
+)
 """Probes and scrapes: frequent, cheap, and not what the service level is about."""
 
 

@@ -26,9 +26,18 @@ from .schemas import PREDICTION_ERRORS, Number, error_responses, request_body
 router = APIRouter(prefix="/v2", tags=["Open Inference Protocol V2"])
 
 NumericType = Literal[
-    "FP64", "FP32", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64", "UINT32", "UINT16",
+    "FP64",
+    "FP32",
+    "FP16",
+    "INT64",
+    "INT32",
+    "INT16",
+    "INT8",
+    "UINT64",
+    "UINT32",
+    "UINT16",
     "UINT8",
-]  # fmt: skip
+]
 
 
 class RequestInput(BaseModel):
@@ -60,8 +69,14 @@ class InferenceRequest(BaseModel):
 REQUEST_MODELS = (InferenceRequest,)
 _REQUEST = TypeAdapter(InferenceRequest)
 _DATATYPES = {"i": "INT64", "u": "UINT64", "f": "FP64", "b": "BOOL"}
-_SIGNATURE_TYPES = {"double": "FP64", "float": "FP32", "long": "INT64", "integer": "INT32",
-                    "boolean": "BOOL", "string": "BYTES"}  # fmt: skip
+_SIGNATURE_TYPES = {
+    "double": "FP64",
+    "float": "FP32",
+    "long": "INT64",
+    "integer": "INT32",
+    "boolean": "BOOL",
+    "string": "BYTES",
+}
 
 
 def _served(request: Request, name: str) -> LoadedModel:
@@ -74,8 +89,11 @@ def _served(request: Request, name: str) -> LoadedModel:
 
 @router.get("", summary="Server metadata")
 async def server_metadata(request: Request) -> dict[str, Any]:
-    return {"name": service_of(request).settings.model_name, "version": __version__,
-            "extensions": []}  # fmt: skip
+    return {
+        "name": service_of(request).settings.model_name,
+        "version": __version__,
+        "extensions": [],
+    }
 
 
 @router.get("/health/live", summary="Liveness")

@@ -70,10 +70,12 @@ if PROBLEM_TYPE == "classification":
         "prediction": (int, Field(description="The predicted class")),
         "probability": (
             float | None,
-            Field(description="Probability of the positive class (of the predicted class if "
-                  "there are more than two); null if the model gives none"),
+            Field(
+                description="Probability of the positive class (of the predicted class if "
+                "there are more than two); null if the model gives none"
+            ),
         ),
-    }  # fmt: skip
+    }
     _ANSWERS: dict[str, Any] = {
         "predictions": (list[int], Field(description="The predicted class of each row")),
         "probabilities": (
