@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from prodcheck.baseline import Baseline, BaselineError, write_baseline
+from prodcheck.commands.audit import record_baseline
 from tests.helpers import build_tree
 from tests.unit.toy_rules import fails, flags_lines_with
 
@@ -98,6 +99,51 @@ def test_a_finding_moved_down_its_file_still_matches_the_baseline(
     assert [s.finding.line for s in result.suppressed] == [5]
 
 
+LOAD = """
+    def load():
+        return open('/home/alice/churn.csv')
+    """
+TRAIN = """
+    def train(frame):
+        return frame.mean()
+    """
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line"),
+    [(LOAD + TRAIN, TRAIN + LOAD, 5), (TRAIN + LOAD, LOAD + TRAIN, 2)],
+    ids=["function moved down", "function moved up"],
+)
+def test_a_function_moved_within_its_file_keeps_its_findings_baselined(
+    tmp_path, home_paths, baseline_file, before, after, line
+):
+    build_tree(tmp_path, {"churn.py": before})
+    baseline = record(home_paths, tmp_path, baseline_file)
+    build_tree(tmp_path, {"churn.py": after})
+
+    result = home_paths.audit(tmp_path, baseline=baseline)
+
+    assert result.findings == []
+    assert [s.finding.line for s in result.suppressed] == [line]
+
+
+def test_a_notebook_finding_moved_to_another_cell_still_matches_the_baseline(
+    tmp_path, checker, baseline_file
+):
+    where = {"cell": 1}
+    checker.file_rule(
+        "XX001", ["*.ipynb"], lambda repo, file: fails("a key in an output", cell=where["cell"])()
+    )
+    build_tree(tmp_path, {"explore.ipynb": "{}"})
+    baseline = record(checker, tmp_path, baseline_file)
+    where["cell"] = 4
+
+    result = checker.audit(tmp_path, baseline=baseline)
+
+    assert result.findings == []
+    assert [s.finding.cell for s in result.suppressed] == [4]
+
+
 def test_re_indenting_a_baselined_line_keeps_it_matched(tmp_path, home_paths, baseline_file):
     build_tree(tmp_path, {"load.py": HOME_PATH})
     baseline = record(home_paths, tmp_path, baseline_file)
@@ -161,6 +207,20 @@ def test_a_baseline_names_rules_so_another_rule_on_the_same_line_is_new(
     result = home_paths.audit(tmp_path, baseline=baseline)
 
     assert [f.rule_id for f in result.findings] == ["YY001"]
+
+
+def test_rewriting_the_baseline_after_a_fix_leaves_only_the_findings_still_present(
+    tmp_path, home_paths, baseline_file
+):
+    build_tree(tmp_path, {"a.py": HOME_PATH, "b.py": HOME_PATH})
+    baseline = record(home_paths, tmp_path, baseline_file)
+    build_tree(tmp_path, {"b.py": "df = open('data/churn.csv')\n"})
+
+    written = record_baseline(home_paths.audit(tmp_path, baseline=baseline), baseline_file)
+
+    assert written == 1
+    entries = json.loads(baseline_file.read_text())["findings"]
+    assert [e["path"] for e in entries] == ["a.py"]
 
 
 @pytest.mark.parametrize(
