@@ -92,7 +92,7 @@ def audit(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif, markdown or github.")
+        str, typer.Option("--format", "-f", help="text, json, sarif, markdown, github or gitlab.")
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here.")
@@ -188,6 +188,55 @@ def new(
         new_project(dest, answers=parse_data(data or []), defaults=defaults, template=template)
     except NewProjectError as exc:
         _fail(str(exc))
+
+
+@app.command()
+def adopt(
+    path: Annotated[
+        Path, typer.Argument(help="Root of the repository (a git work tree).")
+    ] = Path(),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and a diff; write nothing.")
+    ] = False,
+    stage: Annotated[
+        int | None,
+        typer.Option("--stage", help="Target stage, 0-3. Default: config, else 2."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
+    ] = None,
+    allow_dirty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-dirty", help="Adopt into uncommitted changes or a non-git directory."
+        ),
+    ] = False,
+) -> None:
+    """Add the template's missing production pieces to a repository; never overwrite a file."""
+    from prodcheck.commands.adopt import AdoptError, adopt, render_plan, summary
+    from prodcheck.commands.new import NewProjectError, parse_data
+    from prodcheck.findings import FINAL_STAGE
+
+    if stage is not None and stage not in range(FINAL_STAGE + 1):
+        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    with _user_errors():
+        try:
+            adoption = adopt(
+                path,
+                answers=parse_data(data or []),
+                defaults=defaults,
+                stage=stage,
+                dry_run=dry_run,
+                allow_dirty=allow_dirty,
+            )
+        except (AdoptError, NewProjectError) as exc:
+            _fail(str(exc))
+    for line in (*render_plan(adoption, diff=dry_run), *summary(adoption)):
+        typer.echo(line)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ FORMATS: dict[str, str] = {
     "sarif": "prodcheck.report.sarif",
     "markdown": "prodcheck.report.markdown",
     "github": "prodcheck.report.github",
+    "gitlab": "prodcheck.report.gitlab",
 }
 
 
