@@ -20,7 +20,10 @@ expect_exit() {  # expect_exit CODE COMMAND...: run it, show its output, insist 
 scratch=$(mktemp -d)
 server=""
 cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    if [ -n "$server" ]; then
+        kill "$server" 2>/dev/null || true
+        wait "$server" 2>/dev/null || true  # uvicorn re-raises SIGTERM after draining: 143
+    fi
     rm -rf "$scratch"
 }
 trap cleanup EXIT
