@@ -3,7 +3,8 @@
 # starts as a production system: install it from its lock, build its sample database, train
 # and register its model in MLflow, serve it, send predictions, read its metrics and audit it
 # (stage 2). Then the bundled legacy notebook pilot, audited the same way (stage 0), and the
-# same pilot after days 1-30 give it a business case and owners (stage 1). `make demo` runs it.
+# same pilot after days 1-30 give it a business case and owners (stage 1). It ends with the
+# day-90 go/stop decision on the new pilot. `make demo` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,3 +102,7 @@ CODEOWNERS
 echo
 echo "== Day 30: the same pilot with a quantified business case and named owners"
 expect_exit 0 prodcheck audit "$scratch/pilot" --stage 1
+
+echo
+echo "== Day 90: the go/stop decision for the new pilot (its pipeline's measured metrics against the business case)"
+expect_exit 0 prodcheck gate "$pilot"

@@ -92,7 +92,8 @@ def audit(
         ),
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, sarif, markdown, github or gitlab.")
+        str,
+        typer.Option("--format", "-f", help="text, json, sarif, markdown, github, gitlab or html."),
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here.")
@@ -237,6 +238,101 @@ def adopt(
             _fail(str(exc))
     for line in (*render_plan(adoption, diff=dry_run), *summary(adoption)):
         typer.echo(line)
+
+
+@app.command()
+def gate(
+    path: Annotated[Path, typer.Argument(help="Root of the repository.")] = Path(),
+    metrics: Annotated[
+        Path | None,
+        typer.Option(
+            help="The pipeline's metrics file. Default: config `metrics`, else "
+            "reports/metrics.json."
+        ),
+    ] = None,
+    mlflow_uri: Annotated[
+        str | None, typer.Option(help="An MLflow tracking server (http or https) to read from.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="The registered model, NAME[@ALIAS] (alias default: champion)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="Write the decision and today's date into the business case."
+        ),
+    ] = False,
+    required_stage: Annotated[
+        int | None,
+        typer.Option(help="The stage to reach before GO, 0-3. Default: config, else 2."),
+    ] = None,
+) -> None:
+    """Decide GO, STOP or NOT READY at day 90: exit 0, 1 or 3."""
+    from datetime import date
+
+    from prodcheck.commands.gate import FORMATS, GateError, decide, render
+    from prodcheck.commands.gate import record as record_decision
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    with _user_errors():
+        try:
+            result = decide(
+                path,
+                metrics_file=metrics,
+                mlflow_uri=mlflow_uri,
+                model=model,
+                required_stage=required_stage,
+            )
+        except GateError as exc:
+            _fail(str(exc))
+    _emit(render(result, fmt), None)
+    if record:
+        try:
+            written = record_decision(result, date.today())
+        except GateError as exc:
+            typer.echo(f"prodcheck: not recorded: {exc}", err=True)
+        except OSError as exc:
+            _fail(f"cannot record the decision: {exc.strerror or exc}")
+        else:
+            typer.echo(
+                f"prodcheck: recorded `decision: {result.decision.value}` in {written}", err=True
+            )
+    raise typer.Exit(result.decision.exit_code)
+
+
+@app.command()
+def report(
+    path: Annotated[Path, typer.Argument(help="Root of the repository.")] = Path(),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Write the page here.")] = Path(
+        "prodcheck-report.html"
+    ),
+    metrics: Annotated[
+        Path | None,
+        typer.Option(help="The pipeline's metrics file for the gate. Default: as `gate`."),
+    ] = None,
+    stage: Annotated[
+        int | None,
+        typer.Option("--stage", help="Target stage, 0-3. Default: config, else 3."),
+    ] = None,
+) -> None:
+    """Write the HTML readiness page, with the day-90 decision when one can be made."""
+    from prodcheck.commands.gate import GateError
+    from prodcheck.commands.report import readiness_page
+    from prodcheck.findings import FINAL_STAGE
+
+    if stage is not None and stage not in range(FINAL_STAGE + 1):
+        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    with _user_errors():
+        try:
+            result, page = readiness_page(path, metrics_file=metrics, stage=stage)
+        except GateError as exc:
+            _fail(str(exc))
+    _emit(page, output)
+    typer.echo(f"prodcheck: wrote {output}", err=True)
+    raise typer.Exit(result.exit_code)
 
 
 def main() -> None:

@@ -33,6 +33,10 @@ class Config:
     max_data_kb: int = 100
     max_file_kb: int = 10_240
     business_case: str = "docs/business-case.md"
+    metrics: str = "reports/metrics.json"
+    """The metrics file the pipeline writes and `prodcheck gate` reads."""
+    gate_stage: int = 2
+    """The stage a repository must reach before `prodcheck gate` can say go."""
     fixtures: tuple[str, ...] = ()
     source: str | None = None
     """Where the settings came from, for messages; None when every value is a default."""
@@ -90,16 +94,17 @@ def parse_config(table: Any, *, source: str) -> Config:
             )
         values[key] = _coerce(key, value, source)
     config = Config(**values)
-    if config.target_stage not in range(FINAL_STAGE + 1):
-        raise ConfigError(
-            f"{source}: target_stage must be 0-{FINAL_STAGE}, got {config.target_stage}"
-        )
+    for key in ("target_stage", "gate_stage"):
+        if getattr(config, key) not in range(FINAL_STAGE + 1):
+            raise ConfigError(
+                f"{source}: {key} must be 0-{FINAL_STAGE}, got {getattr(config, key)}"
+            )
     return config
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:
     where = f"{source}: {key}"
-    if key in ("target_stage", "max_data_kb", "max_file_kb"):
+    if key in ("target_stage", "gate_stage", "max_data_kb", "max_file_kb"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{where} must be a whole number >= 0, got {value!r}")
         return value
@@ -107,7 +112,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{where} must be a number (0.25 means an ROI of 25%), got {value!r}")
         return float(value)
-    if key == "business_case":
+    if key in ("business_case", "metrics"):
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{where} must be a path relative to the repository root")
         return value.strip().removeprefix("./")

@@ -323,8 +323,21 @@ ORCHESTRATORS = {
         ".PHONY: train\ntrain: data ## Train the model\n\t$(PYTHON) -m churn.train\n",
     ),
     "makefile pipeline target": ("Makefile", "pipeline:\n\tuv run python -m churn.pipeline\n"),
+    "makefile variables": (
+        "Makefile",
+        "PACKAGE := churn\nPY ?= python3\npipeline:\n\t$(PY) -m $(PACKAGE).pipeline\n",
+    ),
+    "makefile script": ("Makefile", "train:\n\tpython scripts/train.py --full\n"),
+    "makefile console script": ("Makefile", "train:\n\tuv run churn-train\n"),
     "justfile": ("justfile", "retrain:\n    python -m churn.train --full\n"),
 }
+
+MAKE_RECIPE_CODE = {
+    "src/churn/train.py": "def main() -> None: ...\n",
+    "src/churn/pipeline.py": "def main() -> None: ...\n",
+    "scripts/train.py": "print('train')\n",
+}
+"""The code the Makefile cases run: a target counts when what it runs exists."""
 
 
 @pytest.mark.parametrize(("path", "text"), ORCHESTRATORS.values(), ids=ORCHESTRATORS.keys())
@@ -334,6 +347,8 @@ def test_an_orchestrator_or_entry_point_definition_counts(
     files: Files = {path: text, "notebooks/02_train.ipynb": TRAINING_NOTEBOOK}
     if path == "src/churn/pipeline_registry.py":
         files["conf/base/catalog.yml"] = "customers:\n  type: pandas.CSVDataset\n"
+    if path in ("Makefile", "justfile"):
+        files |= MAKE_RECIPE_CODE
     assert run_rule("DATA002", tmp_path, files) == []
 
 
@@ -348,6 +363,11 @@ NOT_ENTRY_POINTS = {
         "train:\n\tjupyter nbconvert --to notebook --execute notebooks/02_train.ipynb\n",
     ),
     "a make target named otherwise": ("Makefile", "serve:\n\tpython -m churn.service\n"),
+    "a make target running a module nobody wrote": (
+        "Makefile",
+        "PACKAGE := churn\npipeline:\n\tpython -m $(PACKAGE).pipeline\n",
+    ),
+    "a make target running a missing script": ("Makefile", "train:\n\tpython train.py\n"),
     "a dvc.yaml without stages": ("dvc.yaml", "stages: {}\n"),
     "a script entry for the service": (
         "pyproject.toml",

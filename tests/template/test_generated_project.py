@@ -172,6 +172,15 @@ def test_metrics_count_the_predictions(project: Path, service: str) -> None:
     assert sum(float(line.rsplit(" ", 1)[1]) for line in predictions) >= 1
 
 
+def test_the_gate_decides_go_on_the_pipeline_s_metrics(
+    project: Path, prodcheck_bin: Path, trained: str
+) -> None:
+    output = run([prodcheck_bin / "prodcheck", "gate", project], cwd=project)
+
+    assert "GO" in output
+    assert "roc_auc" in output and "retained_revenue_eur" in output
+
+
 def test_the_audit_says_stage_2(project: Path, prodcheck_bin: Path, trained: str) -> None:
     output = run([prodcheck_bin / "prodcheck", "audit", project, "--stage", "2"], cwd=project)
 

@@ -15,6 +15,7 @@ FORMATS: dict[str, str] = {
     "markdown": "prodcheck.report.markdown",
     "github": "prodcheck.report.github",
     "gitlab": "prodcheck.report.gitlab",
+    "html": "prodcheck.report.html",
 }
 
 

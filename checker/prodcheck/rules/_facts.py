@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from prodcheck.rules._patterns import lazy_dataclass
 from prodcheck.snapshot import Snapshot, SourceFile
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
@@ -41,7 +41,7 @@ def python_modules(repo: Snapshot, *, tests: bool = False) -> list[SourceFile]:
     return [f for f in repo.with_suffix(".py") if tests or not is_test_path(f.path)]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Module:
     """A parsed Python module, for rules that look inside code."""
 
@@ -186,7 +186,7 @@ def string_value(node: ast.AST) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Cell:
     """A notebook cell's source; findings in it carry the cell index and a line inside it."""
 

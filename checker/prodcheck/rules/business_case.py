@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
-from prodcheck.rules._patterns import lazy
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.rules.ownership import is_placeholder, owners_file, shown, unnamed_role
 from prodcheck.snapshot import Snapshot, YamlDocument
 
@@ -61,7 +61,7 @@ _SCALES = {"": 1, "k": 1_000, "m": 1_000_000, "mn": 1_000_000, "bn": 1_000_000_0
 # -- the shared fixture ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class BusinessCase:
     """The business case's front matter, or why there is none (BC001's finding)."""
 
@@ -277,24 +277,6 @@ def _dotted(keys: KeyPath) -> str:
     return ".".join(str(key) for key in keys)
 
 
-def _format_amount(amount: float) -> str:
-    return f"{amount:,.0f}" if amount.is_integer() or abs(amount) >= 1000 else f"{amount:,.2f}"
-
-
-def _percents(*fractions: float) -> list[str]:
-    """Fractions as percentages, with just enough decimals to tell them apart (-90%, 0.04%)."""
-    texts: list[str] = []
-    for digits in range(4):
-        texts = []
-        for fraction in fractions:
-            text = f"{fraction * 100:.{digits}f}"
-            text = text.rstrip("0").rstrip(".") if "." in text else text
-            texts.append(("0" if text == "-0" else text) + "%")
-        if len(set(texts)) == len(set(fractions)):
-            break
-    return texts
-
-
 # -- rules -----------------------------------------------------------------------------------
 
 
@@ -463,14 +445,16 @@ def roi_below_minimum(repo: Snapshot) -> Iterator[Violation]:
     minimum = repo.config.min_roi
     if roi >= minimum:
         return
+    from prodcheck.business import format_amount, percents  # here: only a failing case needs it
+
     currency = case.fields.get("currency")
     unit = ""
     if isinstance(currency, str) and _currency_problem(currency) is None:
         unit = f" {currency.strip().upper()}"
-    shown_roi, shown_minimum = _percents(roi, minimum)
+    shown_roi, shown_minimum = percents(roi, minimum)
     setting = " (`min_roi`)" if minimum else ""
     yield Violation(
-        f"{_format_amount(value)}{unit} of annual value against {_format_amount(cost)}{unit} of "
+        f"{format_amount(value)}{unit} of annual value against {format_amount(cost)}{unit} of "
         f"annual cost is an ROI of {shown_roi}, below the minimum of {shown_minimum}{setting}: "
         "the pilot is not worth shipping as planned",
         case.path,

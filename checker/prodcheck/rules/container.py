@@ -22,14 +22,14 @@ import posixpath
 import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import is_docs_path, is_test_path
-from prodcheck.rules._patterns import lazy
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.rules.ownership import is_placeholder
 from prodcheck.snapshot import Snapshot, SourceFile, YamlDocument, parse_yaml
 
@@ -92,7 +92,7 @@ def ships(path: str) -> bool:
     return is_dockerfile(path) and not_shipped(path) is None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Layout:
     """The files the container rules care about, found by name in one pass over the paths."""
 
@@ -133,7 +133,7 @@ def _judged_path(path: str) -> bool:
 # -- Dockerfiles, parsed ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Instruction:
     keyword: str
     """Upper-cased (`FROM`, `RUN`)."""
@@ -144,7 +144,7 @@ class Instruction:
     end_line: int
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Stage:
     index: int
     start: Instruction
@@ -156,7 +156,7 @@ class Stage:
     body: tuple[Instruction, ...]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Dockerfile:
     path: str
     lines: tuple[str, ...]
@@ -441,7 +441,7 @@ def _stage_values(file: Dockerfile, stage: Stage, before: int) -> dict[str, str 
 # -- image references ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ImageReference:
     repository: str
     tag: str | None
@@ -881,7 +881,7 @@ def _yaml_key(text: str, key: str) -> bool:
     return re.search(rf"^[ \t-]*{key}:", text, re.MULTILINE) is not None
 
 
-@dataclass
+@lazy_dataclass
 class Container:
     name: str
     path: str
@@ -892,7 +892,7 @@ class Container:
     memory_limit: bool = False
 
 
-@dataclass
+@lazy_dataclass
 class Workload:
     kind: str
     name: str
@@ -905,7 +905,7 @@ class Workload:
         )
 
 
-@dataclass
+@lazy_dataclass
 class ComposeService:
     name: str
     path: str
@@ -917,7 +917,7 @@ class ComposeService:
     job: bool = False
 
 
-@dataclass
+@lazy_dataclass
 class HelmChart:
     chart_file: str
     directory: str
@@ -929,7 +929,7 @@ class HelmChart:
     memory_limit: bool
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Manifests:
     workloads: list[Workload]
     templated_with_probes: list[str]

@@ -23,7 +23,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ from prodcheck.rules._facts import (
     is_test_path,
     notebook_cells,
 )
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.snapshot import Snapshot, SourceFile
 
 if TYPE_CHECKING:
@@ -94,9 +95,7 @@ def is_judged_code(path: str) -> bool:
     return not is_test_path(path) and not is_docs_path(path)
 
 
-_JUPYTEXT_HEADER = re.compile(
-    rb"\A(?:\s*#![^\n]*\n)?\s*# ---\s*\n(?:#[^\n]*\n){0,40}?#\s+jupytext:"
-)
+_JUPYTEXT_HEADER = lazy(rb"\A(?:\s*#![^\n]*\n)?\s*# ---\s*\n(?:#[^\n]*\n){0,40}?#\s+jupytext:")
 
 
 def is_notebook_script(data: bytes) -> bool:
@@ -104,7 +103,7 @@ def is_notebook_script(data: bytes) -> bool:
 
     Such a file is a notebook in another format: the notebook rules treat it as one.
     """
-    return data.find(b"jupytext", 0, 4096) != -1 and _JUPYTEXT_HEADER.match(data) is not None
+    return data.find(b"jupytext", 0, 4096) != -1 and _JUPYTEXT_HEADER().match(data) is not None
 
 
 def _sources(repo: Snapshot) -> list[tuple[str, bytes]]:
@@ -163,11 +162,11 @@ def _listed(paths: list[str], limit: int = 3) -> str:
 # -- code as the rules read it ----------------------------------------------------------------
 
 _PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "memit", "debug"})
-_MAGIC_ASSIGNMENT = re.compile(r"^\s*[A-Za-z_][\w.,\s]*=\s*[%!]")
-_HELP_LINE = re.compile(r"^\s*(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")
+_MAGIC_ASSIGNMENT = lazy(r"^\s*[A-Za-z_][\w.,\s]*=\s*[%!]")
+_HELP_LINE = lazy(r"^\s*(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")
 
 
-@dataclass
+@lazy_dataclass
 class CodeIndex:
     """What the rules look for in a module or notebook, gathered in one walk of its syntax.
 
@@ -216,7 +215,7 @@ _LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 """Nodes without fields, lines or anything the index collects: not worth a visit."""
 
 
-_LINE_BOUND = re.compile(r"[\^$.]|\\[sSWDBAZn]|\[\^|\(\?")
+_LINE_BOUND = lazy(r"[\^$.]|\\[sSWDBAZn]|\[\^|\(\?")
 """Pattern syntax that could match across or depend on a line's end: such patterns are
 searched line by line."""
 
@@ -227,7 +226,7 @@ def _wanted_lines(text: str, interest: re.Pattern[str]) -> list[int]:
     Interest patterns are plain alternations of words, which cannot match across a line
     break: one search of the whole text per matching line replaces one search per line.
     """
-    if interest.flags & re.MULTILINE or _LINE_BOUND.search(interest.pattern):
+    if interest.flags & re.MULTILINE or _LINE_BOUND().search(interest.pattern):
         return [n for n, line in enumerate(text.split("\n"), 1) if interest.search(line)]
     wanted: list[int] = []
     search, find, count = interest.search, text.find, text.count
@@ -320,8 +319,8 @@ def _mask_ipython(source: str) -> tuple[str | None, list[tuple[int, str]]]:
         stripped = line.lstrip()
         if (  # the patterns need a `%`, `!` or `?`: most lines are spared them
             stripped.startswith(("%", "!"))
-            or (("%" in line or "!" in line) and _MAGIC_ASSIGNMENT.match(line))
-            or ("?" in line and _HELP_LINE.match(line))
+            or (("%" in line or "!" in line) and _MAGIC_ASSIGNMENT().match(line))
+            or ("?" in line and _HELP_LINE().match(line))
         ):
             shell.append((number, line))
             lines[number - 1] = line[: len(line) - len(stripped)] + "pass"
@@ -338,7 +337,7 @@ def _parse(source: str) -> ast.Module | None:
     return tree
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class IPythonCode:
     """IPython source (a notebook's code cells, or an IPython script) read as Python.
 
@@ -485,8 +484,8 @@ _TRAINING_TOKENS = (
     b"compare_models",
     b"apply_updates",
 )
-_IMPORT_LINES = re.compile(r"import")
-_TRAINING_LINES = re.compile(r"import|fit|train|backward|learn|fine_tune|compare_models|updates")
+_IMPORT_LINES = lazy(r"import")
+_TRAINING_LINES = lazy(r"import|fit|train|backward|learn|fine_tune|compare_models|updates")
 
 
 def _call_name(call: ast.Call) -> str | None:
@@ -510,7 +509,7 @@ def trains(index: CodeIndex) -> ast.Call | None:
 
 
 def _code_trains(repo: Snapshot, path: str) -> bool:
-    index = module_index(repo, path, _TRAINING_LINES)
+    index = module_index(repo, path, _TRAINING_LINES())
     return index is not None and trains(index) is not None
 
 
@@ -524,9 +523,9 @@ def training_notebooks(repo: Snapshot) -> list[str]:
         if not data or not any(token in data for token in _TRAINING_TOKENS):
             continue
         if file.suffix == ".ipynb":
-            index = notebook_index(repo, file.path, _TRAINING_LINES)
+            index = notebook_index(repo, file.path, _TRAINING_LINES())
         elif is_notebook_script(data):
-            index = module_index(repo, file.path, _TRAINING_LINES)
+            index = module_index(repo, file.path, _TRAINING_LINES())
         else:
             continue
         if index is not None and trains(index) is not None:
@@ -536,18 +535,22 @@ def training_notebooks(repo: Snapshot) -> list[str]:
 
 # -- pipeline entry points (DATA002) -----------------------------------------------------------
 
-_PIPELINE_WORDS = re.compile(r"(?:^|[^a-z])(?:re)?(?:train|training|pipelines?|fit)(?:[^a-z]|$)")
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*:(?![=:])")
-_RUNS_PYTHON = re.compile(
+_PIPELINE_WORDS = lazy(r"(?:^|[^a-z])(?:re)?(?:train|training|pipelines?|fit)(?:[^a-z]|$)")
+_MAKE_TARGET = lazy(r"^([A-Za-z0-9_.%/-]+(?:\s+[A-Za-z0-9_.%/-]+)*)\s*:(?![=:])")
+_RUNS_PYTHON = lazy(
     r"(?:^|[\s/@'\"(])(?:python[0-9.]*|\$[({]PY(?:THON)?[0-9]*[)}]|uv\s+run|poetry\s+run|"
     r"pipenv\s+run|pdm\s+run|hatch\s+run|rye\s+run|dvc\s+repro|kedro\s+run|mlflow\s+run)"
     r"(?![\w-])"
 )
-_RUNS_NOTEBOOK = re.compile(r"\.ipynb|papermill|nbconvert|jupyter\s+execute")
+_RUNS_NOTEBOOK = lazy(r"\.ipynb|papermill|nbconvert|jupyter\s+execute")
+_MAKE_VARIABLE = lazy(r"^([A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=[ \t]*(\S[^\n#]*?)?[ \t]*$", re.MULTILINE)
+_MAKE_REFERENCE = lazy(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
+_RUNS_MODULE = lazy(r"(?:^|\s)-m\s+([A-Za-z_][\w.]*)(?=\s|$)")
+_RUNS_SCRIPT = lazy(r"(?:^|\s)([\w./-]+\.py)(?=\s|$)")
 
 
 def _names_pipeline(text: str) -> bool:
-    return _PIPELINE_WORDS.search(text.lower()) is not None
+    return _PIPELINE_WORDS().search(text.lower()) is not None
 
 
 def _script_entries(repo: Snapshot) -> Iterator[str]:
@@ -604,7 +607,7 @@ def _make_targets(text: str) -> Iterator[tuple[list[str], list[str]]]:
         if names:
             yield names, recipe
             names, recipe = [], []
-        match = _MAKE_TARGET.match(line)
+        match = _MAKE_TARGET().match(line)
         if match:
             names = match.group(1).split()
             recipe = [line[match.end() :].strip().lstrip(";")]
@@ -619,15 +622,36 @@ def _make_pipeline_target(repo: Snapshot) -> bool:
             continue
         if is_test_path(file.path):
             continue
-        for names, recipe in _make_targets(repo.text(file.path) or ""):
-            commands = " ".join(recipe)
+        text = repo.text(file.path) or ""
+        variables = {name: value or "" for name, value in _MAKE_VARIABLE().findall(text)}
+        for names, recipe in _make_targets(text):
+            commands = _expand(" ".join(recipe), variables)
             if (
                 any(_names_pipeline(name) for name in names)
-                and _RUNS_PYTHON.search(commands)
-                and not _RUNS_NOTEBOOK.search(commands)
+                and _RUNS_PYTHON().search(commands)
+                and not _RUNS_NOTEBOOK().search(commands)
+                and _runs_code_in(repo, commands)
             ):
                 return True
     return False
+
+
+def _expand(commands: str, variables: Mapping[str, str]) -> str:
+    """`$(PYTHON) -m $(PACKAGE).pipeline` with the Makefile's own simple variables filled in."""
+    return _MAKE_REFERENCE().sub(lambda ref: variables.get(ref[1], ref[0]), commands)
+
+
+def _runs_code_in(repo: Snapshot, commands: str) -> bool:
+    """False when the recipe names only modules (`-m pkg.train`) or scripts the repository
+    lacks: a target calling code nobody wrote yet (as a Makefile copied from a template
+    does) is not a pipeline. A recipe naming neither (a console script) gets the benefit of
+    the doubt."""
+    modules = [module.replace(".", "/") for module in _RUNS_MODULE().findall(commands)]
+    wanted = [f"{module}.py" for module in modules] + [f"{m}/__main__.py" for m in modules]
+    wanted += [script.removeprefix("./") for script in _RUNS_SCRIPT().findall(commands)]
+    if not wanted:
+        return True
+    return any(path == name or path.endswith(f"/{name}") for path in repo.files for name in wanted)
 
 
 def _config_pipeline(repo: Snapshot) -> bool:
@@ -679,7 +703,7 @@ def _declares(tree: ast.AST, names: tuple[str, ...]) -> bool:
 def _orchestrated(repo: Snapshot) -> bool:
     for package, declarations in _ORCHESTRATORS.items():
         for path in modules_containing(repo, package.split(".")[0].encode()):
-            index = module_index(repo, path, _IMPORT_LINES)
+            index = module_index(repo, path, _IMPORT_LINES())
             if (
                 index is not None
                 and index.imports_any([package])
@@ -775,11 +799,11 @@ OPENED_DATA_SUFFIXES = (
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _FILE_LIKE_SUFFIXES = (*OPENED_DATA_SUFFIXES, ".json", ".txt", ".pkl", ".pickle", ".h5", ".hdf5")
 
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+_URL = lazy(r"^([A-Za-z][A-Za-z0-9+.-]+):")
 _SHARED_MOUNTS = ("/dbfs/", "/Volumes/", "/mnt/", "/Workspace/")
 """Databricks and cluster storage mounts: the same on every node, not one laptop's disk."""
 
-_HOME_PATH = re.compile(
+_HOME_PATH = lazy(
     r"(?:(?:^|(?<=[\s\"'=:,;(\[{/]))(?:/mnt/[A-Za-z])?/(?:Users|home)/"
     r"(?P<name>[A-Za-z0-9._-]+)(?=$|[/\\\s\"'])"
     r"|(?<![A-Za-z0-9])[A-Za-z]:[\\/]+(?i:users)[\\/]+(?P<winname>[A-Za-z0-9._ -]+?)(?=$|[\\/]))"
@@ -819,18 +843,18 @@ _NOBODY = frozenset(
 """Placeholder, CI and container accounts: a path into their home is no one person's machine."""
 
 _DATA003_TOKENS = (b"read", b"open", b"load", b"Users", b"/home/", b"scan_")
-_DATA003_LINES = re.compile(r"read|open|load|scan_|genfromtxt|Users|users|USERS|/home/")
+_DATA003_LINES = lazy(r"read|open|load|scan_|genfromtxt|Users|users|USERS|/home/")
 """Every alternative starts with a literal, so the regex engine skips ahead by first letter."""
 # Each alternative of the byte prefilters below starts with a literal byte (the drive letter
 # of `C:\\Users` is checked behind the colon), so the regex engine skips ahead to candidate
 # positions instead of trying every one: these run over every module DATA003 may judge.
-_HOME_BYTES = re.compile(
+_HOME_BYTES = lazy(
     rb"/(?:Users|home)/[A-Za-z0-9._-]|:(?<=[A-Za-z]:)(?:\\\\|\\|/)+[Uu][Ss][Ee][Rr][Ss]"
 )
 _READ_ARGUMENT = (
     rb"\s*\(\s*(?:\w+\s*=\s*)?(?:[rRbBuU]{0,2}[\"']|(?:pathlib\.)?Path\(|[\w.]*path\.join\()"
 )
-_LITERAL_READ_BYTES = re.compile(
+_LITERAL_READ_BYTES = lazy(
     b"|".join(
         reader + _READ_ARGUMENT
         for reader in (
@@ -840,7 +864,7 @@ _LITERAL_READ_BYTES = re.compile(
     )
     + rb"|Path\(\s*[rRbBuU]{0,2}[\"']"
 )
-_STRING_CONSTANT_BYTES = re.compile(
+_STRING_CONSTANT_BYTES = lazy(
     rb"(?m)^[A-Za-z_]\w*\s*(?::[^=\n]*)?=\s*(?:[rRuU]?[\"']|(?:pathlib\.)?Path\()"
 )
 
@@ -850,23 +874,23 @@ def _may_hard_code(data: bytes) -> bool:
     a literal or `Path(...)`, or a module-level string constant a reader might be given.
     Only a prefilter: the syntax tree decides."""
     return bool(
-        _HOME_BYTES.search(data)
-        or _LITERAL_READ_BYTES.search(data)
-        or _STRING_CONSTANT_BYTES.search(data)
+        _HOME_BYTES().search(data)
+        or _LITERAL_READ_BYTES().search(data)
+        or _STRING_CONSTANT_BYTES().search(data)
     )
 
 
-_PATH_END = re.compile(r"[\s\"'`,;()\[\]{}<>|]")
+_PATH_END = lazy(r"[\s\"'`,;()\[\]{}<>|]")
 
 
 def home_path(text: str) -> str | None:
     """The path into a named person's home directory in `text` (`/Users/maria/x.csv`)."""
-    for match in _HOME_PATH.finditer(text):
+    for match in _HOME_PATH().finditer(text):
         name = match.group("name") or match.group("winname") or ""
         if name.lower().strip() not in _NOBODY:
             if match.start() == 0 and "\n" not in text:
                 return text.rstrip()  # the string is the path, spaces and all
-            end = _PATH_END.search(text, match.end())
+            end = _PATH_END().search(text, match.end())
             return text[match.start() : end.start() if end else len(text)]
     return None
 
@@ -885,7 +909,7 @@ def _is_local_file(value: str, *, opened: bool) -> bool:
     text = value.strip()
     if not text or "\n" in text or text[0] in "{[<":
         return False
-    scheme = _URL.match(text)
+    scheme = _URL().match(text)
     if scheme is not None and scheme.group(1).lower() != "file":
         return False  # s3://, gs://, https://, abfss://, dbfs:/ ... (C:\ has a 1-letter scheme)
     if text.startswith(_SHARED_MOUNTS):
@@ -896,7 +920,7 @@ def _is_local_file(value: str, *, opened: bool) -> bool:
     return "/" in text or "\\" in text or text.startswith("~") or bare.endswith(_FILE_LIKE_SUFFIXES)
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Literal:
     """A path spelled out in code: its value and the string literals it is made of."""
 
@@ -906,7 +930,7 @@ class _Literal:
     """The module-level name it was read through (`DATA_PATH`), if any."""
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Constant:
     literal: _Literal
     line: int
@@ -1218,9 +1242,9 @@ WEB_FRAMEWORKS = (
     "gradio",
     "streamlit",
 )
-_PYDANTIC_LINES = re.compile(r"import|class|model_validate|parse_|validate|TypeAdapter|\*\*")
-_FUNCTION_LINES = re.compile(r"import|def ")
-_CHECKING_FUNCTION = re.compile(rb"def\s+\w*(?:valid|check|expect)", re.IGNORECASE)
+_PYDANTIC_LINES = lazy(r"import|class|model_validate|parse_|validate|TypeAdapter|\*\*")
+_FUNCTION_LINES = lazy(r"import|def ")
+_CHECKING_FUNCTION = lazy(rb"def\s+\w*(?:valid|check|expect)", re.IGNORECASE)
 _SERVICE_DIRS = frozenset({"service", "api", "serving", "server", "app", "web", "routers"})
 _VALIDATING_METHODS = frozenset(
     {"model_validate", "model_validate_json", "parse_obj", "parse_raw", "validate"}
@@ -1289,7 +1313,7 @@ def _is_service_code(path: str, index: CodeIndex) -> bool:
 def _library_validation(repo: Snapshot) -> bool:
     for package in VALIDATION_PACKAGES:
         for path in modules_containing(repo, package.encode()):
-            index = module_index(repo, path, _IMPORT_LINES)
+            index = module_index(repo, path, _IMPORT_LINES())
             if index is not None and index.imports_any([package]):
                 return True
     return False
@@ -1375,7 +1399,7 @@ def _pydantic_row_validation(repo: Snapshot) -> bool:
     definers = [
         (path, index)
         for path in modules_containing(repo, b"pydantic")
-        if (index := module_index(repo, path, _PYDANTIC_LINES)) is not None
+        if (index := module_index(repo, path, _PYDANTIC_LINES())) is not None
         and index.imports_any(["pydantic"])
         and not _is_service_code(path, index)
     ]
@@ -1388,7 +1412,7 @@ def _pydantic_row_validation(repo: Snapshot) -> bool:
     candidates = {path for path, _ in definers}
     candidates.update(modules_containing(repo, *(model.encode() for model in sorted(models))))
     for path in sorted(candidates):
-        index = module_index(repo, path, _PYDANTIC_LINES)
+        index = module_index(repo, path, _PYDANTIC_LINES())
         if (
             index is not None
             and not _is_service_code(path, index)
@@ -1436,10 +1460,10 @@ def _hand_written_validation(repo: Snapshot) -> bool:
     candidates.update(
         path
         for path in modules_containing(repo, b"columns", b"dtype")
-        if _CHECKING_FUNCTION.search(repo.read_bytes(path) or b"")
+        if _CHECKING_FUNCTION().search(repo.read_bytes(path) or b"")
     )
     for path in sorted(candidates):
-        index = module_index(repo, path, _FUNCTION_LINES)
+        index = module_index(repo, path, _FUNCTION_LINES())
         if index is None or _is_service_code(path, index):
             continue
         if PurePosixPath(path).name in _SCHEMA_MODULES and any(
@@ -1482,8 +1506,8 @@ _CONNECTORS = (
     "mysql.connector",
 )
 _LOADER_TOKENS = (b"read", b"load", b"scan_", b"connect", b"engine")
-_LOADER_LINES = re.compile(r"import|read|load|scan_|connect|engine")
-_CONFIG_LINES = re.compile(r"import|environ|getenv|EnvVar|Variable|conn_id|class ")
+_LOADER_LINES = lazy(r"import|read|load|scan_|connect|engine")
+_CONFIG_LINES = lazy(r"import|environ|getenv|EnvVar|Variable|conn_id|class ")
 _CONFIG_LIBRARIES = (
     "pydantic_settings",
     "dynaconf",
@@ -1499,8 +1523,8 @@ _CONFIG_LIBRARIES = (
     "configparser",
     "confuse",
 )
-_CONFIG_NAMES = re.compile(r"(?:^|[._])(?:settings|config|configs|conf|configuration|params)$")
-_CONFIG_FILE_STEMS = re.compile(
+_CONFIG_NAMES = lazy(r"(?:^|[._])(?:settings|config|configs|conf|configuration|params)$")
+_CONFIG_FILE_STEMS = lazy(
     r"^\.?(?:settings|config|configs|conf|configuration|params|parameters|catalog|app|"
     r"application)(?:[._-][\w.-]*)?$"
 )
@@ -1543,12 +1567,12 @@ def _reads_configuration(index: CodeIndex) -> bool:
     """Environment variables, a settings class, a config library, CLI options, a config module."""
     if index.imports_any(_CONFIG_LIBRARIES):
         return True
-    if any(_CONFIG_NAMES.search(name) and name != "logging.config" for name in index.modules):
+    if any(_CONFIG_NAMES().search(name) and name != "logging.config" for name in index.modules):
         return True
     for node in index.imports:
         if isinstance(node, ast.ImportFrom) and node.level > 0:
             names = [node.module or ""] + [a.name for a in node.names]
-            if any(_CONFIG_NAMES.search(n) for n in names if n):
+            if any(_CONFIG_NAMES().search(n) for n in names if n):
                 return True
     if any(dotted_name(node) in _ENVIRONMENT_READS for node in index.environment):
         return True
@@ -1592,11 +1616,11 @@ def _config_anchors(repo: Snapshot) -> frozenset[str]:
             continue
         stem, _, suffix = name.rpartition(".")
         config_dir = next((i for i, d in enumerate(directories) if d in _CONFIG_DIRS), None)
-        if suffix == "py" and _CONFIG_NAMES.search(stem):
+        if suffix == "py" and _CONFIG_NAMES().search(stem):
             anchors.add("/".join(directories))
         elif name.endswith(_CONFIG_SUFFIXES) and config_dir is not None:
             anchors.add("/".join(directories[:config_dir]))
-        elif (name.endswith(_CONFIG_SUFFIXES) and _CONFIG_FILE_STEMS.match(name)) or (
+        elif (name.endswith(_CONFIG_SUFFIXES) and _CONFIG_FILE_STEMS().match(name)) or (
             name.startswith(".env") and name != ".envrc"
         ):
             anchors.add("/".join(directories))
@@ -1611,7 +1635,7 @@ def _configuration_readers(repo: Snapshot) -> list[str]:
 
 
 def _reads_configuration_in(repo: Snapshot, path: str) -> bool:
-    index = module_index(repo, path, _CONFIG_LINES)
+    index = module_index(repo, path, _CONFIG_LINES())
     return index is not None and _reads_configuration(index)
 
 
@@ -1631,7 +1655,7 @@ def _loader_candidates(repo: Snapshot) -> list[str]:
 
 
 def _first_load(repo: Snapshot, path: str) -> ast.Call | None:
-    index = module_index(repo, path, _LOADER_LINES)
+    index = module_index(repo, path, _LOADER_LINES())
     return None if index is None else _loading_call(index)
 
 
@@ -1835,13 +1859,13 @@ def hard_coded_data_path(repo: Snapshot, file: SourceFile) -> Iterator[Violation
     found: list[Violation] = []
     if file.suffix == ".ipynb":
         code = notebook_code(repo, file.path)
-        index = notebook_index(repo, file.path, _DATA003_LINES)
+        index = notebook_index(repo, file.path, _DATA003_LINES())
         if code is not None and index is not None:
             found = [*_hard_coded_paths(index, code.locate), *_shell_home_paths(code)]
     else:
         if not _may_hard_code(data):
             return
-        index = module_index(repo, file.path, _DATA003_LINES)
+        index = module_index(repo, file.path, _DATA003_LINES())
         found = [] if index is None else list(_hard_coded_paths(index))
     yield from sorted(found, key=lambda v: (v.cell or 0, v.line or 0, v.message))
 

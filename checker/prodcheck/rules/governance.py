@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import is_test_path
-from prodcheck.rules._patterns import lazy
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.rules.business_case import OPENING_LINE
 from prodcheck.rules.lifecycle import files_named, read_markdown, topic_line
 from prodcheck.rules.ownership import is_placeholder
@@ -28,7 +27,7 @@ YAML_CONTRACTS = ("datacontract.yaml", "datacontract.yml")
 YAML_CONTRACT_SUFFIXES = (".datacontract.yaml", ".datacontract.yml", ".odcs.yaml", ".odcs.yml")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class ContractElement:
     name: str
     """As the message names it."""
@@ -62,7 +61,7 @@ RETENTION = ContractElement(
 ELEMENTS = (SOURCE, OWNER, PII, RETENTION)
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class DataContract:
     path: str
     missing: tuple[ContractElement, ...]

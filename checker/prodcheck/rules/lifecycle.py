@@ -18,9 +18,9 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from fnmatch import fnmatchcase
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -34,6 +34,7 @@ from prodcheck.rules._facts import (
     is_test_path,
     string_value,
 )
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.rules.business_case import OPENING_LINE, business_case
 from prodcheck.rules.ownership import is_placeholder, shown
 from prodcheck.rules.service import services
@@ -111,7 +112,7 @@ def nodes_on_lines(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Parsed:
     """A product module with what it imports; rules read the lines that hold their tokens."""
 
@@ -227,7 +228,7 @@ def resolved_name(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
     return aliases[head] + dot + rest
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Call:
     node: ast.Call | ast.expr
     """The call, or a bare decorator (`@schedule`), which is a call Python makes for you."""
@@ -292,16 +293,16 @@ def _code_cell_trees(repo: Snapshot, path: str) -> list[tuple[int, ast.Module]]:
 
 # -- Markdown documents ----------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
-_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_EMPHASIS = re.compile(r"\*\*|__|`")
-_LABEL = re.compile(r"^\s*(?:[-*+]\s+)?([A-Za-z][^:|]{0,60}?)\s*:\s*(\S.*)$")
-_TABLE_SEPARATOR = re.compile(r"^[\s|:-]+$")
+_FENCE = lazy(r"^\s{0,3}(?:`{3,}|~{3,})")
+_ATX_HEADING = lazy(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
+_SETEXT_UNDERLINE = lazy(r"^\s{0,3}(?:=+|-+)\s*$")
+_HTML_COMMENT = lazy(r"<!--.*?-->", re.DOTALL)
+_EMPHASIS = lazy(r"\*\*|__|`")
+_LABEL = lazy(r"^\s*(?:[-*+]\s+)?([A-Za-z][^:|]{0,60}?)\s*:\s*(\S.*)$")
+_TABLE_SEPARATOR = lazy(r"^[\s|:-]+$")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Section:
     """A heading and the lines under it, up to the next heading of the same or a higher level
     (so its subsections belong to it)."""
@@ -312,7 +313,7 @@ class Section:
     body: tuple[tuple[int, str], ...]
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Markdown:
     """A Markdown document as rules judge it: front matter, headings, and labelled lines
     (`Owner: @data-team`, `**Retention:** 2 years`, `| Source | CRM |`), with HTML comments
@@ -350,28 +351,28 @@ def _read_markdown(repo: Snapshot, path: str) -> Markdown | None:
         )
         first = closing + 1
     # Comments may span lines: blank them out but keep the line count.
-    body = _HTML_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), "\n".join(raw_lines[first:]))
+    body = _HTML_COMMENT().sub(lambda m: "\n" * m.group().count("\n"), "\n".join(raw_lines[first:]))
     numbered = list(enumerate(body.split("\n"), first + 1))
 
     headings: list[tuple[int, int, str]] = []  # (index in numbered, level, title)
     content: list[tuple[int, str]] = []  # (line number, text), in file order
     fenced = False
     for index, (number, line) in enumerate(numbered):
-        if _FENCE.match(line):
+        if _FENCE().match(line):
             fenced = not fenced
             continue
-        atx = None if fenced else _ATX_HEADING.match(line)
+        atx = None if fenced else _ATX_HEADING().match(line)
         if atx:
             headings.append((index, len(atx.group(1)), _clean(atx.group(2) or "")))
             continue
         if (
             not fenced
-            and _SETEXT_UNDERLINE.match(line)
+            and _SETEXT_UNDERLINE().match(line)
             and index > 0
             and numbered[index - 1][1].strip()
             and content
             and content[-1][0] == numbered[index - 1][0]
-            and not _TABLE_SEPARATOR.match(numbered[index - 1][1])
+            and not _TABLE_SEPARATOR().match(numbered[index - 1][1])
         ):
             _, previous = content.pop()
             level = 1 if line.strip().startswith("=") else 2
@@ -398,20 +399,20 @@ def _read_markdown(repo: Snapshot, path: str) -> Markdown | None:
 
 
 def _clean(text: str) -> str:
-    return _EMPHASIS.sub("", text).strip()
+    return _EMPHASIS().sub("", text).strip()
 
 
 def _label(line: str) -> tuple[str, str] | None:
     """`Owner: @data-team` or a table row `| Owner | @data-team |` as (label, value)."""
     stripped = line.strip()
     if stripped.startswith("|"):
-        if _TABLE_SEPARATOR.match(stripped):
+        if _TABLE_SEPARATOR().match(stripped):
             return None
         cells = [_clean(cell) for cell in stripped.strip("|").split("|")]
         if len(cells) >= 2 and cells[0]:
             return cells[0], " ".join(cell for cell in cells[1:] if cell)
         return None
-    match = _LABEL.match(_clean(line))
+    match = _LABEL().match(_clean(line))
     return (match.group(1).strip(), match.group(2).strip()) if match else None
 
 
@@ -486,7 +487,7 @@ _REGISTRY_REPORTS = frozenset(
 registry; `tensorboard` keeps curves on one disk, and `all` names nothing in particular."""
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Tracker:
     """How one registry is used from code.
 
@@ -649,7 +650,7 @@ _REPORTING_PACKAGES = (
 """Libraries that send runs to a tracker through a keyword (`report_to="mlflow"`)."""
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Tracking:
     """Code that logs a run or registers a model."""
 
@@ -916,13 +917,13 @@ _PATH_BUILDERS = (
     "os.path.normpath",
 )
 _PATH_METHODS = frozenset({"resolve", "absolute", "expanduser"})
-_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+_URI_SCHEME = lazy(r"^[A-Za-z][A-Za-z0-9+.-]+:")
 """`models:/`, `runs:/`, `s3://`, `https://`: a registry or remote store, not a file in the
 repository (a drive letter such as `C:` is one letter, so it stays a local path)."""
-_MACHINE_PATH = re.compile(r"^(?:/Users/|/home/|/root/|~|[A-Za-z]:[\\/])")
+_MACHINE_PATH = lazy(r"^(?:/Users/|/home/|/root/|~|[A-Za-z]:[\\/])")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Path:
     """A path an expression spells out: its text and whether code built it as a path."""
 
@@ -1011,7 +1012,7 @@ def _path_argument(call: _Call, keyword: str) -> ast.expr | None:
 def _is_local(path: _Path, *, hub_name: bool) -> bool:
     """A file in the repository or on one machine, not a registry URI or a hub model name."""
     text = path.text.strip()
-    if not text or _URI_SCHEME.match(text):
+    if not text or _URI_SCHEME().match(text):
         return False
     if not hub_name:
         return True
@@ -1122,7 +1123,7 @@ def _baked(repo: Snapshot, path: str) -> bool:
     """A relative path (the repository's files, as the image copies them) or one on a
     developer's machine; an absolute system path (`/opt/ml/model`, `/mnt/models`) is where the
     platform mounts the model it resolved, unless the repository holds that very file."""
-    if not path.startswith("/") or _MACHINE_PATH.match(path):
+    if not path.startswith("/") or _MACHINE_PATH().match(path):
         return True
     name = path.rstrip("/").rpartition("/")[2].lower()
     return any(path.endswith(f"/{tracked}") for tracked in files_named(repo, name))
@@ -1172,7 +1173,7 @@ def model_path_baked_in(repo: Snapshot) -> Iterator[Violation]:
             what, path = baked
             where = (
                 "a path on one developer's machine"
-                if _MACHINE_PATH.match(path)
+                if _MACHINE_PATH().match(path)
                 else "a file path baked into the code"
             )
             yield Violation(
@@ -1187,14 +1188,14 @@ def model_path_baked_in(repo: Snapshot) -> Iterator[Violation]:
 
 # -- LIFE003: retraining is scheduled, or at least planned -----------------------------------
 
-_TRAINING = re.compile(
+_TRAINING = lazy(
     r"(?<![a-z])(?:re)?train|(?<![a-z])pipeline(?![a-z])|dvc\s+(?:repro|exp\s+run)"
     r"|kedro\s+run|mlflow\s+run",
     re.IGNORECASE,
 )
 """Words of a job that trains: `retrain`, `python -m churn.train`, `make pipeline`, `dvc repro`
 (but not `constraint` or `from_pretrained`)."""
-_GITLAB_SCHEDULE = re.compile(r"\$\{?CI_PIPELINE_SOURCE\}?\s*==\s*[\"']schedule[\"']")
+_GITLAB_SCHEDULE = lazy(r"\$\{?CI_PIPELINE_SOURCE\}?\s*==\s*[\"']schedule[\"']")
 _GITLAB_RESERVED = frozenset(
     {
         "stages",
@@ -1264,16 +1265,16 @@ _ORCHESTRATORS = (
 )
 
 _RETRAINING_DOCS = ("retraining.md", "retraining-plan.md", "retraining_plan.md")
-_TRIGGER_TOPIC = re.compile(r"\btrigger", re.IGNORECASE)
-_CADENCE_TOPIC = re.compile(r"\b(?:cadence|schedul\w*|frequency|how often)\b", re.IGNORECASE)
-_TRIGGER_TEXT = re.compile(
+_TRIGGER_TOPIC = lazy(r"\btrigger", re.IGNORECASE)
+_CADENCE_TOPIC = lazy(r"\b(?:cadence|schedul\w*|frequency|how often)\b", re.IGNORECASE)
+_TRIGGER_TEXT = lazy(
     r"\btrigger\w*|\bkick(?:s|ed)? off\b"
     r"|\b(?:when|whenever|if|once|after)\b[^.]{0,80}?\b(?:drift\w*|degrad\w*|drops?|falls?"
     r"|declines?|below|exceeds?|above|new (?:data|labels)|labels?)\b"
     r"|\b(?:cron|scheduled|scheduler|workflow|alert\w*|manually|on[- ]demand)\b",
     re.IGNORECASE,
 )
-_CADENCE_TEXT = re.compile(
+_CADENCE_TEXT = lazy(
     r"\b(?:hourly|daily|nightly|weekly|bi-?weekly|fortnightly|monthly|bi-?monthly|quarterly"
     r"|yearly|annually|cron"
     r"|every\s+(?:\d+\s+|other\s+)?(?:hours?|days?|nights?|weeks?|months?|quarters?|years?"
@@ -1281,7 +1282,7 @@ _CADENCE_TEXT = re.compile(
     r"|once\s+(?:a|per|every)\s+(?:day|week|month|quarter|year))\b",
     re.IGNORECASE,
 )
-_CRON_EXPRESSION = re.compile(r"(?<!\S)(?:[\d*/,-]+\s+){4}[\d*/,A-Za-z-]+(?!\S)")
+_CRON_EXPRESSION = lazy(r"(?<!\S)(?:[\d*/,-]+\s+){4}[\d*/,A-Za-z-]+(?!\S)")
 
 
 def _has_cron(value: Any) -> bool:
@@ -1292,7 +1293,7 @@ def _has_cron(value: Any) -> bool:
 
 
 def _trains(*values: Any) -> bool:
-    return any(_TRAINING.search(text) for value in values for text in _strings(value))
+    return any(_TRAINING().search(text) for value in values for text in _strings(value))
 
 
 def _github_schedules(repo: Snapshot) -> tuple[list[str], list[str]]:
@@ -1326,7 +1327,7 @@ def _gitlab_scheduled(job: Any) -> bool:
             if (
                 isinstance(item, dict)
                 and isinstance(item.get("if"), str)
-                and _GITLAB_SCHEDULE.search(item["if"])
+                and _GITLAB_SCHEDULE().search(item["if"])
                 and item.get("when") != "never"
             ):
                 return True
@@ -1466,9 +1467,9 @@ def _mentions(markdown: Markdown, topic: re.Pattern[str], *words: re.Pattern[str
 
 def _retraining_plan_gaps(markdown: Markdown) -> list[str]:
     gaps = []
-    if not _mentions(markdown, _TRIGGER_TOPIC, _TRIGGER_TEXT):
+    if not _mentions(markdown, _TRIGGER_TOPIC(), _TRIGGER_TEXT()):
         gaps.append("a trigger (what starts a retraining: a schedule, a drift alert, new labels)")
-    if not _mentions(markdown, _CADENCE_TOPIC, _CADENCE_TEXT, _CRON_EXPRESSION):
+    if not _mentions(markdown, _CADENCE_TOPIC(), _CADENCE_TEXT(), _CRON_EXPRESSION()):
         gaps.append("a cadence (how often: weekly, monthly, a cron expression)")
     return gaps
 
@@ -1561,7 +1562,7 @@ _HF_METADATA = frozenset({"model-index", "pipeline_tag", "library_name", "base_m
 _MODEL_DIRS = frozenset({"model", "models"})
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _CardSection:
     name: str
     topic: re.Pattern[str]
@@ -1569,46 +1570,49 @@ class _CardSection:
     """How the message suggests to title it."""
 
 
-_CARD_SECTIONS = (
-    _CardSection(
-        "intended use",
-        re.compile(
-            r"\b(?:intended\s+(?:uses?|purpose)|uses|use\s+cases?|(?:direct|downstream|"
-            r"out-of-scope)\s+use)\b|^uses?$",
-            re.IGNORECASE,
+@cache
+def _card_sections() -> tuple[_CardSection, ...]:
+    """Built on first use: the topics are regular expressions (see `_patterns`)."""
+    return (
+        _CardSection(
+            "intended use",
+            re.compile(
+                r"\b(?:intended\s+(?:uses?|purpose)|uses|use\s+cases?|(?:direct|downstream|"
+                r"out-of-scope)\s+use)\b|^uses?$",
+                re.IGNORECASE,
+            ),
+            '"Intended use"',
         ),
-        '"Intended use"',
-    ),
-    _CardSection(
-        "training data",
-        re.compile(r"\b(?:training|data(?:sets?)?)\b", re.IGNORECASE),
-        '"Training data"',
-    ),
-    _CardSection(
-        "metrics",
-        re.compile(
-            r"\b(?:metrics?|evaluation|performance|results?|quantitative\s+analyses)\b",
-            re.IGNORECASE,
+        _CardSection(
+            "training data",
+            re.compile(r"\b(?:training|data(?:sets?)?)\b", re.IGNORECASE),
+            '"Training data"',
         ),
-        '"Metrics"',
-    ),
-    _CardSection(
-        "limitations",
-        re.compile(
-            r"\b(?:limitations?|caveats?|risks?|bias(?:es)?|ethical\s+considerations|known\s+"
-            r"issues)\b",
-            re.IGNORECASE,
+        _CardSection(
+            "metrics",
+            re.compile(
+                r"\b(?:metrics?|evaluation|performance|results?|quantitative\s+analyses)\b",
+                re.IGNORECASE,
+            ),
+            '"Metrics"',
         ),
-        '"Limitations"',
-    ),
-)
+        _CardSection(
+            "limitations",
+            re.compile(
+                r"\b(?:limitations?|caveats?|risks?|bias(?:es)?|ethical\s+considerations|known\s+"
+                r"issues)\b",
+                re.IGNORECASE,
+            ),
+            '"Limitations"',
+        ),
+    )
 
 
 def _card_gaps(markdown: Markdown) -> list[_CardSection]:
     """The sections a model card lacks (a heading whose section is only a placeholder lacks)."""
     front = markdown.front_matter
     gaps = []
-    for section in _CARD_SECTIONS:
+    for section in _card_sections():
         if section.name == "metrics" and not is_placeholder(front.get("model-index")):
             continue  # Hugging Face's model-index holds the evaluation results
         if topic_line(markdown, section.topic) is None:
@@ -1698,12 +1702,12 @@ def model_card_missing(repo: Snapshot) -> Iterator[Violation]:
 
 # -- LIFE005: the pipeline measures the business case's success metrics ----------------------
 
-_NOT_A_WORD = re.compile(r"[^0-9a-z]+")
+_NOT_A_WORD = lazy(r"[^0-9a-z]+")
 
 
 def _normalized(name: str) -> str:
     """`Retained revenue (EUR)`, `retained-revenue-eur` and `retained_revenue_eur` alike."""
-    return _NOT_A_WORD.sub("_", name.lower()).strip("_")
+    return _NOT_A_WORD().sub("_", name.lower()).strip("_")
 
 
 def _names_metric(token: str, metric: str) -> bool:
@@ -1860,7 +1864,7 @@ def success_metrics_unmeasured(repo: Snapshot) -> Iterator[Violation]:
 
 DECISIONS = ("go", "stop")
 DECIDED_ON = "decided_on"
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = lazy(r"\d{4}-\d{2}-\d{2}")
 """The date the decision was taken; `decision_date` is the date it is planned for."""
 
 
@@ -1903,7 +1907,7 @@ def _decision_problem(
         return what, fix, "decision"
     if isinstance(decided, date) and not isinstance(decided, datetime):
         return None
-    if isinstance(decided, str) and _ISO_DATE.fullmatch(decided.strip()):
+    if isinstance(decided, str) and _ISO_DATE().fullmatch(decided.strip()):
         try:
             date.fromisoformat(decided.strip())
         except ValueError:

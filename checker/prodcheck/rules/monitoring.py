@@ -18,7 +18,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +34,7 @@ from prodcheck.rules._facts import (
     python_files_containing,
     string_value,
 )
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.snapshot import Problem, Snapshot, YamlDocument, parse_yaml
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -42,14 +43,14 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".txt")
 
 # -- small shared helpers (candidates for _facts) --------------------------------------------
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_WORD = lazy(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _VENDORED = frozenset({"vendor", "vendored", "third_party", "third-party", "node_modules"})
 
 
 def words(text: str) -> set[str]:
     """The lower-case words of a name or a sentence: `HighErrorRate` and
     `http_request_duration_seconds` alike."""
-    return {word.lower() for word in _WORD.findall(text)}
+    return {word.lower() for word in _WORD().findall(text)}
 
 
 def _directories(path: str) -> list[str]:
@@ -93,7 +94,7 @@ def _listed(items: Iterable[str], limit: int = 3) -> str:
 # -- Python: what a module imports, references and calls -------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Call:
     qualified: str | None
     """The imported name the call resolves to (`prometheus_client.Counter`), if any."""
@@ -102,7 +103,7 @@ class _Call:
     node: ast.Call
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Code:
     """One parsed module, reduced to what the metrics rules ask of it."""
 
@@ -303,7 +304,7 @@ _HTTP_ONLY_LIBRARIES = {
 }
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Exposure:
     """Where metrics leave the process: a scrape endpoint, a push, a built-in server."""
 
@@ -314,7 +315,7 @@ class Exposure:
     """True for model servers whose built-in metrics count inferences per model."""
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Metric:
     """A metric defined in code: its name (as far as literals tell) and description."""
 
@@ -327,14 +328,14 @@ class Metric:
     """Part of the name is computed (`f"{prefix}_total"`): the name shows only its literals."""
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Unexposed:
     path: str
     line: int | None
     what: str
 
 
-@dataclass
+@lazy_dataclass
 class MetricsFacts:
     exposures: list[Exposure] = field(default_factory=list)
     metrics: list[Metric] = field(default_factory=list)
@@ -664,11 +665,11 @@ def is_model_metric(metric: Metric) -> bool:
 
 _TEMPLATED = "TEMPLATED"
 """What a Helm template action (`{{ .Release.Name }}`) reads as, so the YAML around it parses."""
-_TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}")
-_DOCUMENT_START = re.compile(r"---(?:[ \t]|$)")
+_TEMPLATE_ACTION = lazy(r"\{\{.*?\}\}")
+_DOCUMENT_START = lazy(r"---(?:[ \t]|$)")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class AlertRule:
     """An alerting (or recording) rule, with the file line of its name."""
 
@@ -691,7 +692,7 @@ class AlertRule:
         return " ".join([self.name, self.expr, *described])
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class RuleFile:
     path: str
     line: int | None
@@ -730,17 +731,17 @@ def _untemplated(text: str) -> str:
     lines = []
     for line in text.splitlines():
         stripped = line.strip()
-        if stripped.startswith("{{") and not _TEMPLATE_ACTION.sub("", stripped).strip():
+        if stripped.startswith("{{") and not _TEMPLATE_ACTION().sub("", stripped).strip():
             lines.append("")
         else:
-            lines.append(_TEMPLATE_ACTION.sub(_TEMPLATED, line))
+            lines.append(_TEMPLATE_ACTION().sub(_TEMPLATED, line))
     return "\n".join(lines)
 
 
 def _split_documents(text: str) -> list[YamlDocument]:
     """Split a multi-document stream at its `---` lines and parse each with line numbers."""
     lines = text.splitlines()
-    starts = [0] + [i for i, line in enumerate(lines) if i and _DOCUMENT_START.match(line)]
+    starts = [0] + [i for i, line in enumerate(lines) if i and _DOCUMENT_START().match(line)]
     bounds = zip(starts, [*starts[1:], len(lines)], strict=True)
     return [parse_yaml("\n".join(lines[a:b]), first_line=a + 1) for a, b in bounds]
 
@@ -867,11 +868,11 @@ _ALERT_MODEL_WORDS = frozenset(
     {"model", "models", "prediction", "predictions", "predict", "predicted", "inference",
      "inferences", "infer", "drift", "psi", "ready", "readiness"}
 )  # fmt: skip
-_SERVER_ERRORS = re.compile(r"5xx|5\.\.|5\[0-9\]|\"5\d\d\"|=~?\s*\"5")
-_PERCENTILE = re.compile(r"\bp(?:50|75|90|95|99|999)\b")
+_SERVER_ERRORS = lazy(r"5xx|5\.\.|5\[0-9\]|\"5\d\d\"|=~?\s*\"5")
+_PERCENTILE = lazy(r"\bp(?:50|75|90|95|99|999)\b")
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Coverage:
     key: str
     what: str
@@ -904,9 +905,9 @@ def covers(alert: AlertRule) -> set[str]:
     lowered = text.lower()
     found = words(text)
     covered = set()
-    if found & _ERROR_WORDS or _SERVER_ERRORS.search(lowered):
+    if found & _ERROR_WORDS or _SERVER_ERRORS().search(lowered):
         covered.add("errors")
-    if found & _LATENCY_WORDS or _PERCENTILE.search(lowered) or "response_time" in lowered:
+    if found & _LATENCY_WORDS or _PERCENTILE().search(lowered) or "response_time" in lowered:
         covered.add("latency")
     if found & _ALERT_MODEL_WORDS:
         covered.add("model")
@@ -947,12 +948,12 @@ def _refers_to(test_path: str, name: str, rule_path: str) -> bool:
 
 # -- OPS001: runbooks ------------------------------------------------------------------------
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_PLACEHOLDER_URL = re.compile(r"example\.(?:com|org|net)|\bTODO\b|\bTBD\b|<[^>]*>", re.IGNORECASE)
+_HEADING = lazy(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE = lazy(r"^\s*(```|~~~)")
+_PLACEHOLDER_URL = lazy(r"example\.(?:com|org|net)|\bTODO\b|\bTBD\b|<[^>]*>", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Section:
     heading: str
     level: int
@@ -968,9 +969,9 @@ def markdown_sections(text: str) -> list[Section]:
     body: list[tuple[int, str]] = []
     in_fence = False
     for number, text_line in enumerate(text.splitlines(), 1):
-        if _FENCE.match(text_line):
+        if _FENCE().match(text_line):
             in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(text_line)
+        match = None if in_fence else _HEADING().match(text_line)
         if match:
             headings.append((number, len(match.group(1)), match.group(2)))
         body.append((number, text_line))
@@ -1016,7 +1017,7 @@ def _runbook_files(repo: Snapshot) -> list[str]:
     return found
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _Runbook:
     path: str
     text: str
@@ -1069,7 +1070,7 @@ def _runbook_url_verdict(
     repository counts when that file exists and, for a runbook, its anchor is a heading.
     """
     url = alert.annotations.get("runbook_url", "").strip()
-    if not url or _PLACEHOLDER_URL.search(url):
+    if not url or _PLACEHOLDER_URL().search(url):
         return False, None
     if _TEMPLATED in url:
         return True, None  # built by the Helm chart: it cannot be judged here
@@ -1113,27 +1114,25 @@ _SLO_FILE_STEMS = frozenset(
     {"slo", "slos", "sli", "slis", "service-level-objectives", "service_level_objectives",
      "service-levels", "sla"}
 )  # fmt: skip
-_SLO_HEADING = re.compile(
-    r"\bSLOs?\b|\bservice[- ]level\s+(?:objectives?|targets?)\b", re.IGNORECASE
-)
-_TIME_TARGET = re.compile(
+_SLO_HEADING = lazy(r"\bSLOs?\b|\bservice[- ]level\s+(?:objectives?|targets?)\b", re.IGNORECASE)
+_TIME_TARGET = lazy(
     r"(?<![\w.])\d+(?:\.\d+)?\s?(?:ms|msecs?|milliseconds?|s|secs?|seconds?)(?![\w])",
     re.IGNORECASE,
 )
-_PERCENT = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
-_LATENCY_CONTEXT = re.compile(
+_PERCENT = lazy(r"(?<![\w.])(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b)", re.IGNORECASE)
+_LATENCY_CONTEXT = lazy(
     r"latenc|\bp\d{2,3}\b|percentile|response[- ]time|duration|\bwithin\b|\bunder\b|respon",
     re.IGNORECASE,
 )
-_AVAILABILITY_CONTEXT = re.compile(
+_AVAILABILITY_CONTEXT = lazy(
     r"availab|uptime|succe|\berrors?\b|error[- ]rate|5xx|reliab|\bnines\b", re.IGNORECASE
 )
-_ERROR_BUDGET_CONTEXT = re.compile(r"error|fail|5xx", re.IGNORECASE)
+_ERROR_BUDGET_CONTEXT = lazy(r"error|fail|5xx", re.IGNORECASE)
 _SLO_SPEC_NEEDLES = (b"slo", b"pyrra")
 """`slo` finds OpenSLO, Sloth (`sloth.slok.dev`) and Sloth's older `slos:` files."""
 
 
-@dataclass
+@lazy_dataclass
 class _SloEvidence:
     latency: bool = False
     availability: bool = False
@@ -1146,11 +1145,11 @@ def _judge_lines(lines: Iterable[tuple[str, str]], evidence: _SloEvidence) -> No
     error budget of at most 10% (`under 0.5% of requests fail`)."""
     for context, line in lines:
         around = f"{context} {line}"
-        if _TIME_TARGET.search(line) and _LATENCY_CONTEXT.search(around):
+        if _TIME_TARGET().search(line) and _LATENCY_CONTEXT().search(around):
             evidence.latency = True
-        percents = [float(m.group(1)) for m in _PERCENT.finditer(line)]
-        if (_AVAILABILITY_CONTEXT.search(around) and any(90 <= p <= 100 for p in percents)) or (
-            _ERROR_BUDGET_CONTEXT.search(around) and any(0 < p <= 10 for p in percents)
+        percents = [float(m.group(1)) for m in _PERCENT().finditer(line)]
+        if (_AVAILABILITY_CONTEXT().search(around) and any(90 <= p <= 100 for p in percents)) or (
+            _ERROR_BUDGET_CONTEXT().search(around) and any(0 < p <= 10 for p in percents)
         ):
             evidence.availability = True
 
@@ -1170,10 +1169,10 @@ def _slo_sections(repo: Snapshot) -> Iterator[tuple[str, Section]]:
     ]
     for path in sorted({*runbook_files(repo), *readmes}):
         text = repo.text(path)
-        if text is None or not _SLO_HEADING.search(text):
+        if text is None or not _SLO_HEADING().search(text):
             continue
         for section in markdown_sections(text):
-            if section.level and _SLO_HEADING.search(section.heading):
+            if section.level and _SLO_HEADING().search(section.heading):
                 yield path, section
 
 
@@ -1235,7 +1234,7 @@ def _with_subheadings(section: Section) -> Iterator[tuple[str, str]]:
     """The lines of a section, each with the nearest heading above it as context."""
     context = section.heading
     for _, line in section.lines:
-        match = _HEADING.match(line)
+        match = _HEADING().match(line)
         if match:
             context = match.group(2)
         else:

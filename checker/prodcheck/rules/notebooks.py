@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
 from prodcheck.rules._facts import dotted_name
+from prodcheck.rules._patterns import lazy
 from prodcheck.rules.data import (
     KIB,
     CodeIndex,
@@ -57,7 +57,7 @@ _COMMANDS = frozenset(
         "asyncio.create_subprocess_shell",
     }
 )
-_NB002_LINES = re.compile(
+_NB002_LINES = lazy(
     r"import|mill|execute|nb|Notebook|Preprocessor|run|call|Popen|system|popen|exec|magic|Operator"
 )
 _NB002_TOKENS = (b"nb", b"mill")  # ipynb, nbimporter, nbclient, nbconvert; (dagster|paper)mill
@@ -375,7 +375,7 @@ def notebook_run_by_code(repo: Snapshot, file: SourceFile) -> Iterator[Violation
         return
     if is_notebook_script(data):
         return
-    index = module_index(repo, file.path, _NB002_LINES)
+    index = module_index(repo, file.path, _NB002_LINES())
     if index is not None:
         yield from sorted(_notebook_runs(index), key=lambda v: (v.line or 0, v.message))
     else:

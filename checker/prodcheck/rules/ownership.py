@@ -10,13 +10,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
-from prodcheck.rules._patterns import lazy
+from prodcheck.rules._patterns import lazy, lazy_dataclass
 from prodcheck.snapshot import Snapshot, YamlDocument, parse_yaml
 
 OWNERS_FILES = ("OWNERS", "OWNERS.yaml", "OWNERS.yml")
@@ -77,7 +76,7 @@ def shown(value: Any) -> str:
 # -- who a role names ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Role:
     """What the OWNERS file says about one role: the people it names, or why it names nobody."""
 
@@ -123,7 +122,7 @@ def read_role(roles: Mapping[Any, Any], key: str) -> Role:
 # -- the OWNERS file -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class OwnersFile:
     """The root OWNERS file: its roles with their lines, or why it cannot be read as roles."""
 
@@ -196,7 +195,7 @@ def unnamed_role(repo: Snapshot, key: str, why: str) -> Violation | None:
 # -- CODEOWNERS ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class _OwnerLine:
     number: int
     pattern: str

@@ -19,7 +19,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -34,6 +34,7 @@ from prodcheck.rules._facts import (
     is_test_path,
     string_value,
 )
+from prodcheck.rules._patterns import lazy_dataclass
 from prodcheck.snapshot import Snapshot, SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -365,7 +366,7 @@ CACHE_MISSES = frozenset({"KeyError", "LookupError", "AttributeError", "NameErro
 # -- what one module says about its service --------------------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Service:
     """Something that serves a model over HTTP, where it is declared."""
 
@@ -374,7 +375,7 @@ class Service:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Route:
     path: str | None
     """The route's path, joined to its router's prefix where that is a literal in the module."""
@@ -388,7 +389,7 @@ class Route:
         return self.path if self.path is not None else f"{self.handler}()"
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Handler:
     """A function the framework calls for each request."""
 
@@ -409,7 +410,7 @@ class Handler:
         return f"{self.route or ''} {self.node.name} {self.owner or ''}".lower()
 
 
-@dataclass
+@lazy_dataclass
 class ModuleFacts:
     path: str
     tree: ast.Module
@@ -749,7 +750,7 @@ def _keyword_string(call: ast.Call, *names: str) -> str | None:
 # -- the repository's services (SVC001, SVC002, SVC005) --------------------------------------
 
 
-@dataclass(frozen=True)
+@lazy_dataclass(frozen=True)
 class Services:
     """Every model service of the repository, and what the search saw when there is none."""
 

@@ -1,4 +1,4 @@
-"""The training pipeline: extract -> validate -> split -> train -> evaluate -> register -> gate.
+"""The training pipeline: extract, validate, split, train, evaluate, register, promote, report.
 
     python -m <package>.pipeline [--database-url URL] [--tracking-uri URI] [--fail-below-target]
 
@@ -7,11 +7,16 @@ becomes `champion`, the alias the service loads, only when SUCCESS_METRIC meets 
 on held-out rows. A model that misses is not a failure of the pipeline: it is kept, the
 champion stays where it was, and the exit code is 0 unless `--fail-below-target` asks for 1
 (for a scheduled retraining job that should go red).
+
+Every run also writes what it measured to `reports/metrics.json` (METRICS_PATH): the model
+metrics on held-out rows and an offline estimate of the business metric (`business.py`), the
+numbers `prodcheck gate` weighs against the business case at day 90.
 """
 
 import argparse
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,6 +27,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .business import (
+    estimate_business_metric,
+    estimate_method,
+    measurements,
+    metrics_report,
+    write_report,
+)
 from .data.database import DataSourceError
 from .data.extract import extract
 from .data.schema import DataValidationError, validate
@@ -59,6 +71,8 @@ class Split(NamedTuple):
 class PipelineResult:
     model: RegisteredModel
     metrics: dict[str, float]
+    business_estimate: float
+    """BUSINESS_METRIC as `business.estimate_business_metric` estimates it from `metrics`."""
     gate: Gate
     promoted: bool
     alias: str
@@ -66,6 +80,8 @@ class PipelineResult:
     """The version the alias points at after the run (None while no version ever passed)."""
     rows_train: int
     rows_test: int
+    report_path: Path
+    """Where the run wrote its measurements for `prodcheck gate`."""
 
 
 def split(frame: pd.DataFrame, seed: int = SEED) -> Split:
@@ -120,6 +136,7 @@ def run_params(
         "business_metric": BUSINESS_METRIC,
         f"{BUSINESS_METRIC}_target": BUSINESS_TARGET,
         f"{BUSINESS_METRIC}_direction": BUSINESS_DIRECTION,
+        f"{BUSINESS_METRIC}_source": estimate_method(),
     }
 
 
@@ -131,6 +148,7 @@ def run(settings: Settings, *, gate: Gate = SUCCESS_GATE, seed: int = SEED) -> P
     data = split(frame, seed)
     model = train(data.train_features, data.train_target)
     metrics = evaluate(model, data.test_features, data.test_target)
+    business_estimate = estimate_business_metric(metrics)
     passed = gate.passes(metrics)
     reference = build_reference(
         data.train_features,
@@ -142,21 +160,32 @@ def run(settings: Settings, *, gate: Gate = SUCCESS_GATE, seed: int = SEED) -> P
         model,
         model_name=settings.model_name,
         params=run_params(settings, data, model, gate, seed),
-        metrics=metrics,
+        metrics={**metrics, BUSINESS_METRIC: business_estimate},
         reference=reference,
         example=data.train_features.head(5),
     )
     if passed:
         promote(registered, settings.model_alias)
+    report_path = Path(settings.metrics_path).absolute()
+    write_report(
+        metrics_report(
+            registered,
+            settings.model_alias if passed else None,
+            measurements(metrics, business_estimate),
+        ),
+        report_path,
+    )
     return PipelineResult(
         model=registered,
         metrics=metrics,
+        business_estimate=business_estimate,
         gate=gate,
         promoted=passed,
         alias=settings.model_alias,
         champion=aliased_version(settings.model_name, settings.model_alias),
         rows_train=len(data.train_target),
         rows_test=len(data.test_target),
+        report_path=report_path,
     )
 
 
@@ -184,6 +213,12 @@ def summary(result: PipelineResult) -> str:
             else f"no version is {alias} yet, so the service has no model to load"
         )
         lines.append(f"Not promoted: {gate.metric} {value:.4f} misses {gate.wanted}; {stays}.")
+    wanted = f"{'>=' if BUSINESS_DIRECTION == 'higher' else '<='} {BUSINESS_TARGET:,g}"
+    lines.append(
+        f"Estimated {BUSINESS_METRIC}: {result.business_estimate:,.0f} a year, target {wanted}"
+    )
+    lines.append(f"  ({estimate_method()}; replace it in business.py).")
+    lines.append(f"Wrote {result.report_path} for `prodcheck gate`.")
     return "\n".join(lines)
 
 

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     model_alias: str = "champion"
     # What the service serves: `models:/<name>@<alias>`, `models:/<name>/<version>` or a local path.
     model_uri: str = f"models:/{MODEL_NAME}@champion"
+    # Where the pipeline writes what it measured, for the day-90 gate (`prodcheck gate`).
+    metrics_path: str = "reports/metrics.json"
 
     # Service limits (see docs/slo.md).
     max_request_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
