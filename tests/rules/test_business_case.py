@@ -304,9 +304,20 @@ def test_the_seed_example_shows_its_arithmetic(
 
 
 def test_cost_lines_are_summed_into_the_arithmetic(tmp_path: Path, case: Builder) -> None:
-    cost = {"build": 100_000, "run": 50_000, "team": {"data_scientist": 50_000}}
+    cost = {"run": 50_000, "maintenance": 100_000, "team": {"data_scientist": 50_000}}
     finding = only(run_rule("BC003", tmp_path, case(annual_value=100_000, annual_cost=cost)))
     assert "against 200,000 EUR of annual cost is an ROI of -50%" in finding.message
+
+
+def test_a_one_off_build_cost_is_spread_over_the_horizon(tmp_path: Path, case: Builder) -> None:
+    """As `prodcheck gate` counts it: 150,000 to build over 3 years weighs 50,000 a year."""
+    cost = {"build": 150_000, "run": 50_000, "team": {"data_scientist": 50_000}}
+    files = case(annual_value=100_000, annual_cost=cost, horizon_years=3)
+    finding = only(run_rule("BC003", tmp_path, files))
+    assert (
+        "against 150,000 EUR of annual cost (the one-off build spread over 3 years) "
+        "is an ROI of -33%"
+    ) in finding.message
 
 
 def test_break_even_meets_the_default_minimum(tmp_path: Path, case: Builder) -> None:

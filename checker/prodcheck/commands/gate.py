@@ -525,10 +525,12 @@ def _reasons(result: GateResult, decision: Decision) -> Iterator[str]:
             for m in result.missed
         ]
     elif decision is Decision.NOT_READY:
-        deciding += [
-            f"`{m.name}` has no measurement in {result.measurements.origin}"
-            for m in result.unmeasured
-        ]
+        if result.unmeasured:
+            names = ", ".join(f"`{m.name}`" for m in result.unmeasured)
+            if result.measurements.kind == "none":
+                deciding.append(f"nothing is measured yet: {result.measurements.origin}")
+            else:
+                deciding.append(f"not measured in {result.measurements.origin}: {names}")
         if result.stage_reached < result.required_stage:
             deciding.append(stage_sentence)
     yield from deciding

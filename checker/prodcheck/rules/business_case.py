@@ -441,6 +441,7 @@ def roi_below_minimum(repo: Snapshot) -> Iterator[Violation]:
     cost, _ = money(case.fields.get("annual_cost"), "annual_cost")
     if value is None or cost is None:
         return  # BC001 or BC002 says why
+    cost, spread = _with_one_off_spread(cost, case.fields)
     roi = (value - cost) / cost
     minimum = repo.config.min_roi
     if roi >= minimum:
@@ -455,11 +456,27 @@ def roi_below_minimum(repo: Snapshot) -> Iterator[Violation]:
     setting = " (`min_roi`)" if minimum else ""
     yield Violation(
         f"{format_amount(value)}{unit} of annual value against {format_amount(cost)}{unit} of "
-        f"annual cost is an ROI of {shown_roi}, below the minimum of {shown_minimum}{setting}: "
+        f"annual cost{spread} is an ROI of {shown_roi}, below the minimum of "
+        f"{shown_minimum}{setting}: "
         "the pilot is not worth shipping as planned",
         case.path,
         min(case.line_of("annual_value"), case.line_of("annual_cost")),
     )
+
+
+def _with_one_off_spread(total: float, fields: Mapping[Any, Any]) -> tuple[float, str]:
+    """The cost of an average year of the horizon, as `prodcheck gate` counts it: a one-off
+    `build` line is paid once and spread over `horizon_years`; and how the message says so."""
+    from prodcheck.business import ONE_OFF_COSTS
+
+    costs, horizon = fields.get("annual_cost"), fields.get("horizon_years")
+    if not isinstance(costs, Mapping) or not _is_number(horizon) or horizon <= 0:
+        return total, ""
+    one_off, _ = money({k: v for k, v in costs.items() if k in ONE_OFF_COSTS}, "annual_cost")
+    if not one_off:
+        return total, ""
+    years = f"{horizon:g} year" + ("" if horizon == 1 else "s")
+    return total - one_off + one_off / horizon, f" (the one-off build spread over {years})"
 
 
 @rule(
