@@ -470,7 +470,11 @@ def _with_one_off_spread(total: float, fields: Mapping[Any, Any]) -> tuple[float
     from prodcheck.business import ONE_OFF_COSTS
 
     costs, horizon = fields.get("annual_cost"), fields.get("horizon_years")
-    if not isinstance(costs, Mapping) or not _is_number(horizon) or horizon <= 0:
+    if not (
+        isinstance(costs, Mapping) and _is_number(horizon) and isinstance(horizon, int | float)
+    ):
+        return total, ""
+    if horizon <= 0:
         return total, ""
     one_off, _ = money({k: v for k, v in costs.items() if k in ONE_OFF_COSTS}, "annual_cost")
     if not one_off:
