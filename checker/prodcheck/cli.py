@@ -45,6 +45,13 @@ def _user_errors() -> Iterator[None]:
         _fail(str(exc))
 
 
+def _check_stage(stage: int | None, option: str = "--stage") -> None:
+    from prodcheck.findings import FINAL_STAGE
+
+    if stage is not None and stage not in range(FINAL_STAGE + 1):
+        _fail(f"{option} must be 0-{FINAL_STAGE}, got {stage}")
+
+
 def _codes(values: list[str] | None) -> list[str]:
     """`--select BC001,OWN --select DATA` -> ["BC001", "OWN", "DATA"]."""
     return [code for value in values or [] for code in value.split(",") if code.strip()]
@@ -115,13 +122,11 @@ def audit(
 ) -> None:
     """Audit a repository against the production-readiness standard."""
     from prodcheck.commands.audit import audit_path, record_baseline
-    from prodcheck.findings import FINAL_STAGE
     from prodcheck.report import FORMATS, render
 
     if fmt not in FORMATS:
         _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if stage is not None and stage not in range(FINAL_STAGE + 1):
-        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    _check_stage(stage)
     with _user_errors():
         result = audit_path(
             path,
@@ -220,10 +225,8 @@ def adopt(
     """Add the template's missing production pieces to a repository; never overwrite a file."""
     from prodcheck.commands.adopt import AdoptError, adopt, render_plan, summary
     from prodcheck.commands.new import NewProjectError, parse_data
-    from prodcheck.findings import FINAL_STAGE
 
-    if stage is not None and stage not in range(FINAL_STAGE + 1):
-        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    _check_stage(stage)
     with _user_errors():
         try:
             adoption = adopt(
@@ -321,10 +324,8 @@ def report(
     """Write the HTML readiness page, with the day-90 decision when one can be made."""
     from prodcheck.commands.gate import GateError
     from prodcheck.commands.report import readiness_page
-    from prodcheck.findings import FINAL_STAGE
 
-    if stage is not None and stage not in range(FINAL_STAGE + 1):
-        _fail(f"--stage must be 0-{FINAL_STAGE}, got {stage}")
+    _check_stage(stage)
     with _user_errors():
         try:
             result, page = readiness_page(path, metrics_file=metrics, stage=stage)
