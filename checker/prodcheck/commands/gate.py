@@ -26,9 +26,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 from prodcheck.business import ONE_OFF_COSTS, Economics, format_amount, percents
+from prodcheck.rules.business_case import business_case, is_number, money
 
 SCHEMA_VERSION = 1
 """Version of the JSON decision (`render_json`); a change of its fields needs a new one."""
@@ -123,7 +124,7 @@ def read_metrics_file(path: Path, location: str) -> Measurements:
         if not isinstance(entry, dict):
             raise malformed(f"{where} must be an object with `value`, `kind` and `source`")
         value = entry.get("value")
-        if not _is_number(value):
+        if not is_number(value):
             raise malformed(f"{where}.value is {value!r}, not a finite number")
         kind, source = entry.get("kind"), entry.get("source")
         if kind not in KINDS:
@@ -197,7 +198,7 @@ def read_mlflow(uri: str, model_ref: str, kinds: Mapping[str, str]) -> Measureme
             "estimate" if kinds.get(item["key"]) == "business" else "holdout",
         )
         for item in run.get("data", {}).get("metrics", [])
-        if isinstance(item, dict) and "key" in item and _is_number(item.get("value"))
+        if isinstance(item, dict) and "key" in item and is_number(item.get("value"))
     }
     model = {"name": name, "version": version.get("version"), "run_id": run_id, "alias": alias}
     return Measurements(
@@ -270,8 +271,6 @@ def case_numbers(fields: Mapping[Any, Any], path: str) -> CaseNumbers:
     The checks the audit makes in detail (BC002, BC004) are only summarized here: the gate
     refuses and points at `prodcheck audit`, which says exactly what to fix.
     """
-    from prodcheck.rules.business_case import money
-
     see = f"run `prodcheck audit --select BC` for the details of `{path}`"
     currency = fields.get("currency")
     if not isinstance(currency, str) or len(currency.strip()) != 3:
@@ -281,10 +280,10 @@ def case_numbers(fields: Mapping[Any, Any], path: str) -> CaseNumbers:
     _refuse_other_currencies(cost, ("annual_cost",), currency, path)
     cost = _without_currency(cost)
     horizon = fields.get("horizon_years")
-    if not _is_number(horizon) or horizon <= 0:
+    if not is_number(horizon) or horizon <= 0:
         raise GateError(f"`horizon_years` in `{path}` is not a positive number; {see}")
 
-    if (_is_number(cost) and cost == 0) or (isinstance(cost, dict) and _total(cost) == 0):
+    if (is_number(cost) and cost == 0) or (isinstance(cost, dict) and _total(cost) == 0):
         raise GateError(
             f"`annual_cost` in `{path}` adds up to 0: no real system is free; count build, run, "
             "maintenance and team time before deciding"
@@ -328,7 +327,7 @@ def _success_metrics(
         direction = str(metric.get("direction", "")).strip().lower()
         if (
             not isinstance(name, str)
-            or not _is_number(target)
+            or not is_number(target)
             or direction not in ("higher", "lower")
         ):
             raise GateError(
@@ -371,7 +370,7 @@ def _without_currency(value: Any) -> Any:
 def _total(value: Any) -> float:
     if isinstance(value, dict):
         return sum(_total(v) for v in value.values())
-    return float(value) if _is_number(value) else math.nan
+    return float(value) if is_number(value) else math.nan
 
 
 # -- the decision ----------------------------------------------------------------------------
@@ -421,7 +420,6 @@ def decide(
     """Audit the repository at `path`, read its business case and measurements, and decide."""
     from prodcheck.commands.audit import UsageError, audit_path
     from prodcheck.findings import FINAL_STAGE
-    from prodcheck.rules.business_case import business_case
 
     if (mlflow_uri is None) != (model is None):
         raise GateError("--mlflow-uri and --model go together (the registry and the model in it)")
@@ -806,10 +804,6 @@ def _replace_atomically(path: Path, text: str) -> None:
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _number(value: float) -> str:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from prodcheck.findings import Principle, Scope, Severity, Violation
 from prodcheck.registry import Examples, rule
@@ -140,7 +140,8 @@ def _similar_file(repo: Snapshot, path: str) -> str | None:
 # -- judging values --------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """A finite number written as one in YAML (not a bool, not a string of digits)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
@@ -167,7 +168,7 @@ def _plain_number(text: str) -> str | None:
 
 def _number_problem(value: Any, *, money: bool) -> str | None:
     """Why `value` is not a finite number, with the plain number to write when it is text."""
-    if _is_number(value):
+    if is_number(value):
         return None
     if isinstance(value, str) and (plain := _plain_number(value)) is not None:
         currency = " and put the currency in `currency`" if money else ""
@@ -270,7 +271,7 @@ def _field_problems(key: str, value: Any) -> list[Problem]:
 
 def _unfilled(value: Any) -> bool:
     """Missing for BC002: a placeholder, or 0 where a real amount belongs."""
-    return is_placeholder(value) or (_is_number(value) and value == 0)
+    return is_placeholder(value) or (is_number(value) and value == 0)
 
 
 def _dotted(keys: KeyPath) -> str:
@@ -470,11 +471,7 @@ def _with_one_off_spread(total: float, fields: Mapping[Any, Any]) -> tuple[float
     from prodcheck.business import ONE_OFF_COSTS
 
     costs, horizon = fields.get("annual_cost"), fields.get("horizon_years")
-    if not (
-        isinstance(costs, Mapping) and _is_number(horizon) and isinstance(horizon, int | float)
-    ):
-        return total, ""
-    if horizon <= 0:
+    if not isinstance(costs, Mapping) or not is_number(horizon) or horizon <= 0:
         return total, ""
     one_off, _ = money({k: v for k, v in costs.items() if k in ONE_OFF_COSTS}, "annual_cost")
     if not one_off:
