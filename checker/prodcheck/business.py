@@ -7,7 +7,9 @@ formatting here means the audit and the gate can never print the same amount two
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 ONE_OFF_COSTS = frozenset({"build"})
 """Top-level lines of an `annual_cost` map paid once, not every year: spread over the horizon.
@@ -18,6 +20,14 @@ year. One name, not a guess from words such as "setup", so nobody wonders how a 
 """
 
 MONTHS_PER_YEAR = 12
+
+
+def split_costs(costs: Any) -> tuple[Any, dict[Any, Any]]:
+    """(recurring, one-off) lines of an `annual_cost` value; a plain number is all recurring."""
+    if not isinstance(costs, Mapping):
+        return costs, {}
+    recurring = {k: v for k, v in costs.items() if k not in ONE_OFF_COSTS}
+    return recurring, {k: v for k, v in costs.items() if k in ONE_OFF_COSTS}
 
 
 def format_amount(amount: float) -> str:

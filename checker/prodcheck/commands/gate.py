@@ -26,10 +26,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from prodcheck.business import ONE_OFF_COSTS, Economics, format_amount, percents
+from prodcheck.business import Economics, format_amount, percents, split_costs
 from prodcheck.rules.business_case import business_case, is_number, money
+
+if TYPE_CHECKING:
+    from prodcheck.engine import AuditResult
 
 SCHEMA_VERSION = 1
 """Version of the JSON decision (`render_json`); a change of its fields needs a new one."""
@@ -289,14 +292,7 @@ def case_numbers(fields: Mapping[Any, Any], path: str) -> CaseNumbers:
             "maintenance and team time before deciding"
         )
     value, problems = money(fields.get("annual_value"), "annual_value")
-    one_off_lines = (
-        {k: v for k, v in cost.items() if k in ONE_OFF_COSTS} if isinstance(cost, dict) else {}
-    )
-    recurring_lines = (
-        {k: v for k, v in cost.items() if k not in ONE_OFF_COSTS}
-        if isinstance(cost, dict)
-        else cost
-    )
+    recurring_lines, one_off_lines = split_costs(cost)
     recurring, more = money(recurring_lines, "annual_cost") if recurring_lines else (0.0, [])
     problems += more
     if one_off_lines:
@@ -416,8 +412,10 @@ def decide(
     mlflow_uri: str | None = None,
     model: str | None = None,
     required_stage: int | None = None,
+    audit: AuditResult | None = None,
 ) -> GateResult:
-    """Audit the repository at `path`, read its business case and measurements, and decide."""
+    """Audit the repository at `path` (unless `audit` is one already made of it), read its
+    business case and measurements, and decide."""
     from prodcheck.commands.audit import UsageError, audit_path
     from prodcheck.findings import FINAL_STAGE
 
@@ -427,10 +425,11 @@ def decide(
         raise GateError("give either --metrics or --mlflow-uri with --model, not both")
     if required_stage is not None and required_stage not in range(FINAL_STAGE + 1):
         raise GateError(f"--required-stage must be 0-{FINAL_STAGE}, got {required_stage}")
-    try:
-        audit = audit_path(path)
-    except UsageError as exc:
-        raise GateError(str(exc)) from None
+    if audit is None:
+        try:
+            audit = audit_path(path)
+        except UsageError as exc:
+            raise GateError(str(exc)) from None
     snapshot = audit.snapshot
     assert snapshot is not None
     config = snapshot.config

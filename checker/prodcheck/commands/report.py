@@ -25,7 +25,7 @@ def readiness_page(
 
     result = audit_path(path, stage=stage)
     try:
-        decision = decide(path, metrics_file=metrics_file)
+        decision = decide(path, metrics_file=metrics_file, audit=result)
     except GateError:
         if metrics_file is not None:
             raise

@@ -468,12 +468,13 @@ def roi_below_minimum(repo: Snapshot) -> Iterator[Violation]:
 def _with_one_off_spread(total: float, fields: Mapping[Any, Any]) -> tuple[float, str]:
     """The cost of an average year of the horizon, as `prodcheck gate` counts it: a one-off
     `build` line is paid once and spread over `horizon_years`; and how the message says so."""
-    from prodcheck.business import ONE_OFF_COSTS
+    from prodcheck.business import split_costs
 
-    costs, horizon = fields.get("annual_cost"), fields.get("horizon_years")
-    if not isinstance(costs, Mapping) or not is_number(horizon) or horizon <= 0:
+    _, one_off_lines = split_costs(fields.get("annual_cost"))
+    horizon = fields.get("horizon_years")
+    if not one_off_lines or not is_number(horizon) or horizon <= 0:
         return total, ""
-    one_off, _ = money({k: v for k, v in costs.items() if k in ONE_OFF_COSTS}, "annual_cost")
+    one_off, _ = money(one_off_lines, "annual_cost")
     if not one_off:
         return total, ""
     years = f"{horizon:g} year" + ("" if horizon == 1 else "s")
