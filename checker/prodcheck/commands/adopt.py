@@ -30,9 +30,7 @@ from __future__ import annotations
 import difflib
 import os
 import subprocess
-import sys
 import tempfile
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -43,13 +41,7 @@ from typing import Any
 import yaml
 
 from prodcheck.commands.audit import audit_path
-from prodcheck.commands.new import (
-    CHECKOUT,
-    NewProjectError,
-    check_answers,
-    questions,
-    template_source,
-)
+from prodcheck.commands.new import NewProjectError, new_project, questions, template_source
 from prodcheck.engine import AuditResult
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -293,35 +285,11 @@ def _target(result: AuditResult) -> int:
 
 def _render(dest: Path, root: Path, answers: dict[str, str], *, defaults: bool) -> None:
     """Render the whole template into `dest`, asking (or defaulting) what `answers` leaves open."""
-    if not defaults and not sys.stdin.isatty():
-        raise AdoptError(
-            "no terminal to ask the questions on: pass --defaults, "
-            "and --data KEY=VALUE for each answer to change"
-        )
-    source = template_source()
-    asked = questions(source)
+    derived = _derived_answers(root, questions(template_source()))
     try:
-        check_answers(answers, asked)
+        new_project(dest, answers=answers, defaults=defaults, user_defaults=derived, quiet=True)
     except NewProjectError as exc:
         raise AdoptError(str(exc)) from None
-
-    import copier
-    from copier.errors import CopierError
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", copier.errors.DirtyLocalWarning)
-        try:
-            copier.run_copy(
-                str(source),
-                dest,
-                data=answers,
-                user_defaults=_derived_answers(root, asked),
-                defaults=defaults,
-                vcs_ref="HEAD" if source == CHECKOUT else None,
-                quiet=True,
-            )
-        except (CopierError, ValueError) as exc:
-            raise AdoptError(str(exc).strip()) from None
 
 
 def _derived_answers(root: Path, asked: Mapping[str, Any]) -> dict[str, Any]:

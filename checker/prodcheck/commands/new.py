@@ -79,12 +79,14 @@ def new_project(
     answers: Mapping[str, str] | None = None,
     defaults: bool = False,
     template: str | None = None,
+    user_defaults: Mapping[str, Any] | None = None,
     quiet: bool = False,
 ) -> Path:
     """Render the template into `dest`, which must not exist or be empty: nothing is overwritten.
 
     Without `defaults`, copier asks every question on the terminal; with it, the defaults
-    answer what `answers` does not.
+    answer what `answers` does not. `user_defaults` replace the template's own defaults
+    (`adopt` derives them from the repository).
     """
     answers = dict(answers or {})
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -112,6 +114,7 @@ def new_project(
                 dest,
                 data=answers,
                 defaults=defaults,
+                user_defaults=dict(user_defaults or {}),
                 vcs_ref="HEAD" if Path(source) == CHECKOUT else None,
                 quiet=quiet,
             )
