@@ -42,6 +42,7 @@ import yaml
 
 from prodcheck.commands.audit import audit_path
 from prodcheck.commands.new import NewProjectError, new_project, questions, template_source
+from prodcheck.config import load_config
 from prodcheck.engine import AuditResult
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -152,9 +153,8 @@ def adopt(
 ) -> Adoption:
     """Plan the pieces `path` lacks and, unless `dry_run`, add them. Nothing existing is changed."""
     root = _repository(path, allow_dirty=allow_dirty)
-    first = audit_path(root, stage=stage)
-    target = stage if stage is not None else _target(first)
-    first = audit_path(root, stage=target) if target != first.verdict.target else first
+    target = stage if stage is not None else _target(root)
+    first = audit_path(root, stage=target)
     before = Verdict.of(first)
     if first.verdict.passed:
         return Adoption([], before, None if dry_run else before, target)
@@ -277,10 +277,10 @@ def _repository(path: Path, *, allow_dirty: bool) -> Path:
     return root
 
 
-def _target(result: AuditResult) -> int:
+def _target(root: Path) -> int:
     """The configured target stage, when the project configures prodcheck; else stage 2."""
-    assert result.snapshot is not None
-    return result.snapshot.config.target_stage if result.snapshot.config.source else DEFAULT_TARGET
+    config = load_config(root).config
+    return config.target_stage if config.source else DEFAULT_TARGET
 
 
 def _render(dest: Path, root: Path, answers: dict[str, str], *, defaults: bool) -> None:
