@@ -172,16 +172,21 @@ def explain(rule_id: Annotated[str, typer.Argument(help="A rule id, such as BC00
     _emit(rule_page(rule), None)
 
 
+# The template's questions, answered the same way by `new` and `adopt`.
+DefaultsOption = Annotated[
+    bool, typer.Option("--defaults", help="Take the default of every question not answered.")
+]
+AnswersOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
+]
+
+
 @app.command()
 def new(
     dest: Annotated[Path, typer.Argument(help="Directory of the new project (new or empty).")],
-    defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
-    ] = False,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
-    ] = None,
+    defaults: DefaultsOption = False,
+    data: AnswersOption = None,
     template: Annotated[
         str | None,
         typer.Option(help="Another copy of the template: a path or git URL (default: bundled)."),
@@ -208,13 +213,8 @@ def adopt(
         int | None,
         typer.Option("--stage", help="Target stage, 0-3. Default: config, else 2."),
     ] = None,
-    defaults: Annotated[
-        bool, typer.Option("--defaults", help="Take the default of every question not answered.")
-    ] = False,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", help="Answer a question: KEY=VALUE (repeatable)."),
-    ] = None,
+    defaults: DefaultsOption = False,
+    data: AnswersOption = None,
     allow_dirty: Annotated[
         bool,
         typer.Option(
