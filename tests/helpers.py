@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from textwrap import dedent
@@ -38,3 +39,18 @@ def run_rule(
     """Run one rule alone on a tree and return its findings (suppressed ones left out)."""
     result = audit_tree(root, files, select=[rule_id])
     return [f for f in result.findings if f.rule_id == rule_id]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` under a test identity, whatever the machine's configuration; its output."""
+    identity = ["-c", "user.name=prodcheck tests", "-c", "user.email=tests@example.com"]
+    done = subprocess.run(
+        ["git", *identity, *args], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Stage everything in the work tree `repo` and commit it."""
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", message)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from typer.testing import CliRunner
 
 from prodcheck.cli import app
 from prodcheck.commands.adopt import write_new
-from tests.helpers import audit_tree, build_tree
+from tests.helpers import audit_tree, build_tree, commit_all, git
 
 LEGACY = Path(__file__).resolve().parents[1] / "examples" / "legacy-pilot"
 runner = CliRunner()
@@ -29,21 +28,11 @@ def invoke(*args: str | Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
 def committed_repo(root: Path, files: dict[str, str]) -> Path:
     """`root` with `files` (added to what is there), as one commit of a fresh git repository."""
     build_tree(root, files)
     git(root, "init", "--quiet")
-    git(root, "add", "--all")
-    git(root, "commit", "--quiet", "--message", "the pilot as handed over")
+    commit_all(root, "the pilot as handed over")
     return root
 
 

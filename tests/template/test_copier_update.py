@@ -6,33 +6,14 @@ see it; the project is generated from the first, edited and committed, then upda
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import copier
 import pytest
 
 from prodcheck.commands.new import template_source
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "prodcheck tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "prodcheck tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, env=os.environ | GIT_ENV
-    )
-
-
-def commit_all(repo: Path, message: str) -> None:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
+from tests.helpers import commit_all, git
 
 
 @pytest.fixture
