@@ -65,3 +65,18 @@ def test_json_results_describe_the_generated_repository(tmp_path: Path) -> None:
     assert not (repo / ".git").exists()
     for notebook in [p for p in files if p.suffix == ".ipynb"][:5]:
         nbformat.validate(nbformat.read(notebook, as_version=nbformat.NO_CONVERT))
+
+
+def test_template_speed_times_the_generation() -> None:
+    script = SCRIPT.with_name("template_speed.py")
+    done = subprocess.run(
+        [sys.executable, str(script), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^  prodcheck new --defaults +\d+ ms", done.stdout, re.M), done.stdout
+    assert "generation: target < 3 s:" in done.stdout
