@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -19,7 +17,9 @@ from typer.testing import CliRunner
 
 from prodcheck.business import Economics
 from prodcheck.cli import app
+from tests import real_parts
 from tests.helpers import build_tree, run_rule
+from tests.real_parts import unavailable
 from tests.test_production_foundation import FOUNDATION
 
 CASE = "docs/business-case.md"
@@ -499,44 +499,13 @@ MLFLOW = os.environ.get("PRODCHECK_MLFLOW") or shutil.which("mlflow")
 """The `mlflow` program of an environment with MLflow (the gate itself never needs it)."""
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `mlflow server` on loopback with a SQLite store."""
-    program = MLFLOW
-    if program is None or not Path(program).exists():
-        if os.environ.get("PRODCHECK_E2E") == "require":
-            pytest.fail("mlflow is not installed")
-        pytest.skip("mlflow is not installed (set PRODCHECK_MLFLOW to its program)")
-    store = tmp_path_factory.mktemp("mlflow")
-    port = _free_port()
-    command = [
-        str(program), "server", "--backend-store-uri", f"sqlite:///{store}/m.db",
-        "--default-artifact-root", str(store / "artifacts"),
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    uri = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{uri}/health", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("mlflow server did not start within 60 s")
-                time.sleep(0.3)
-        yield uri
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    if MLFLOW is None or not Path(MLFLOW).exists():
+        unavailable("mlflow is not installed (set PRODCHECK_MLFLOW to its program)")
+    with real_parts.mlflow_server(MLFLOW, tmp_path_factory.mktemp("mlflow")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _post(uri: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:

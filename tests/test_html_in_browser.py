@@ -19,8 +19,8 @@ from prodcheck.commands.new import new_project
 from prodcheck.commands.report import readiness_page
 from prodcheck.engine import AuditResult
 from prodcheck.report.html import case_figures
+from tests.real_parts import required_tool
 from tests.report.test_html import Element, parse_page
-from tests.template.matrix import required_tool
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "build" / "screenshots"

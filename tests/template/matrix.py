@@ -1,11 +1,6 @@
-"""The answers the template is tested with, and the real tools some tests need."""
+"""The answers the template is tested with."""
 
 from __future__ import annotations
-
-import os
-import shutil
-
-import pytest
 
 # The answers a demanding matrix covers: each kind of project the questions can produce.
 VARIANTS: dict[str, dict[str, str]] = {
@@ -27,15 +22,3 @@ VARIANTS: dict[str, dict[str, str]] = {
         "on_call": "@team/forecast-oncall",
     },
 }
-
-
-def required_tool(name: str) -> str:
-    """A real tool the test needs: skipped on a laptop without it, a failure where CI needs it."""
-    path = shutil.which(name)
-    if path is None:
-        if os.environ.get("PRODCHECK_E2E") == "require":
-            pytest.fail(f"{name} is required (PRODCHECK_E2E=require) but not installed")
-        pytest.skip(
-            f"{name} is not installed (CI installs it; set PRODCHECK_E2E=require to insist)"
-        )
-    return path

@@ -9,39 +9,20 @@ sample database, trains and registers a model in MLflow, and serves it with uvic
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from prodcheck.commands.new import CHECKOUT
+from tests.real_parts import free_port, http, run
 
 pytestmark = pytest.mark.slow
 
 PACKAGE = "churn_prediction"
-
-
-def run(command: list[str | Path], cwd: Path, timeout: float = 900) -> str:
-    """Run a command, and fail the test with its output when it fails."""
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    done = subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")
@@ -72,21 +53,6 @@ def trained(project: Path) -> str:
     return run(["make", "pipeline"], cwd=project)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def request(url: str, body: bytes | None = None) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
 @pytest.fixture(scope="module")
 def service(project: Path, trained: str) -> Iterator[str]:
     """The trained model served by uvicorn on a loopback port, as `make serve` does."""
@@ -102,7 +68,7 @@ def service(project: Path, trained: str) -> Iterator[str]:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and server.poll() is None:
             try:
-                if request(f"{base}/readyz")[0] == 200:
+                if http(f"{base}/readyz")[0] == 200:
                     break
             except OSError:
                 pass
@@ -145,7 +111,7 @@ def test_the_pipeline_registers_a_champion(project: Path, trained: str) -> None:
 
 def test_the_service_answers_a_valid_prediction(project: Path, service: str) -> None:
     body = (project / "tests/sample_request.json").read_bytes()
-    status, answer = request(f"{service}/v1/predict", body)
+    status, answer = http(f"{service}/v1/predict", body)
 
     assert status == 200, answer
     assert json.loads(answer)["model_version"] == "1"
@@ -153,15 +119,15 @@ def test_the_service_answers_a_valid_prediction(project: Path, service: str) -> 
 
 
 def test_the_service_refuses_a_bad_request_clearly(service: str) -> None:
-    status, answer = request(f"{service}/v1/predict", b'{"tenure_months": "many"}')
+    status, answer = http(f"{service}/v1/predict", b'{"tenure_months": "many"}')
 
     assert status == 422
     assert set(json.loads(answer)) >= {"error", "error_code", "message", "request_id"}
 
 
 def test_metrics_count_the_predictions(project: Path, service: str) -> None:
-    request(f"{service}/v1/predict", (project / "tests/sample_request.json").read_bytes())
-    status, metrics = request(f"{service}/metrics")
+    http(f"{service}/v1/predict", (project / "tests/sample_request.json").read_bytes())
+    status, metrics = http(f"{service}/metrics")
 
     lines = metrics.decode().splitlines()
     info = [line for line in lines if line.startswith("model_info{")]

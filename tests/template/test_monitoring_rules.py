@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.real_parts import required_tool
 from tests.template.conftest import Render
-from tests.template.matrix import required_tool
 
 ALERTS = {
     "ServiceDown",
