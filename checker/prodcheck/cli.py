@@ -336,6 +336,83 @@ def report(
     raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def smoke(
+    path: Annotated[Path, typer.Argument(help="Root of the repository (holds the Dockerfile).")] = (
+        Path()
+    ),
+    image: Annotated[
+        str | None,
+        typer.Option(help="Test this local image instead of building one (it is kept)."),
+    ] = None,
+    build_arg: Annotated[
+        list[str] | None,
+        typer.Option("--build-arg", help="A build argument: KEY=VALUE (repeatable)."),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", "-e", help="An environment variable of the container: KEY=VALUE."),
+    ] = None,
+    port: Annotated[int, typer.Option(help="The port the service listens on in the container.")] = (
+        8000
+    ),
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the container to become healthy.")
+    ] = 120.0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+) -> None:
+    """Build the image, run it, wait until healthy and probe it; always remove what it started."""
+    from prodcheck.commands.smoke import (
+        FORMATS,
+        SmokeError,
+        Step,
+        parse_pairs,
+        render_json,
+        step_lines,
+        verdict,
+    )
+    from prodcheck.commands.smoke import smoke as smoke_test
+
+    if fmt not in FORMATS:
+        _fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    console = None
+    if fmt == "text":
+        from rich.console import Console
+
+        console = Console(highlight=False, soft_wrap=True)
+
+    def show(step: Step) -> None:
+        if console is not None:
+            lines = step_lines(step)
+            console.print(lines[0], style=None if step.ok else "bold red", markup=False)
+            for line in lines[1:]:
+                console.print(line, style="dim", markup=False)
+
+    try:
+        build_args = parse_pairs(build_arg or [], "--build-arg")
+        environment = parse_pairs(env or [], "--env")
+        result = smoke_test(
+            path,
+            image=image,
+            build_args=build_args,
+            env=environment,
+            port=port,
+            timeout=timeout,
+            on_step=show,
+            on_build=lambda name: typer.echo(
+                f"prodcheck smoke: building {path / name} (the first build can take minutes)",
+                err=True,
+            ),
+        )
+    except SmokeError as exc:
+        _fail(str(exc))
+    if console is None:
+        _emit(render_json(result), None)
+    else:
+        console.print(verdict(result), style="bold green" if result.ok else "bold red")
+    raise typer.Exit(result.exit_code)
+
+
 def main() -> None:
     """Console entry point: no traceback ever reaches a user, unless they ask for one."""
     try:
