@@ -44,7 +44,9 @@ fi
 # --- Docker engine --------------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then
     say "starting dockerd (log: $LOG_DIR/prodcheck-dockerd.log)"
-    nohup dockerd >"$LOG_DIR/prodcheck-dockerd.log" 2>&1 &
+    # Its own log, and no descriptor of ours: a daemon holding the caller's output open would
+    # keep a CI runner waiting for the end of a log that never ends.
+    nohup dockerd </dev/null >"$LOG_DIR/prodcheck-dockerd.log" 2>&1 &
     for _ in $(seq 1 120); do
         docker info >/dev/null 2>&1 && break
         sleep 0.5
@@ -87,7 +89,8 @@ cluster=$(pg_lsclusters --no-header | awk 'NR == 1 {print $1, $2}')
 read -r pg_version pg_name <<<"$cluster"
 if ! pg_lsclusters --no-header | awk 'NR == 1 {print $4}' | grep -q online; then
     say "starting PostgreSQL $pg_version/$pg_name"
-    pg_ctlcluster "$pg_version" "$pg_name" start
+    pg_ctlcluster "$pg_version" "$pg_name" start </dev/null >"$LOG_DIR/prodcheck-postgresql.log" 2>&1 \
+        || { tail -20 "$LOG_DIR/prodcheck-postgresql.log" >&2; exit 1; }
 fi
 pg_port=$(pg_lsclusters --no-header | awk 'NR == 1 {print $3}')
 # A role that may create databases: each test session makes a database of its own and drops it.
