@@ -108,6 +108,31 @@ def run(
 
 
 @contextmanager
+def serving(
+    command: list[str | Path], log: Path, ready_url: str, cwd: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server program, its output kept in `log`, once `ready_url` answers 200; terminated
+    (and waited for) afterwards. A server that dies or is not ready in time fails the test
+    with the end of its log."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [str(part) for part in command], cwd=cwd, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for(
+                lambda: http(ready_url)[0] == 200,
+                f"{Path(command[0]).name} answering {ready_url}",
+                timeout=90,
+                alive=lambda: server.poll() is None,
+                context=lambda: log.read_text(errors="replace")[-3000:],
+            )
+            yield server
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@contextmanager
 def mlflow_server(
     program: str | Path, store: Path, host: str = "127.0.0.1", also_named: str | None = None
 ) -> Iterator[int]:
@@ -117,25 +142,12 @@ def mlflow_server(
     port = free_port()
     names = ["127.0.0.1", "localhost", *([also_named] if also_named else [])]
     allowed = ",".join(f"{name}:{port}" for name in names)
-    log = (store / "server.log").open("wb")
-    command = [
-        str(program), "server",
+    command: list[str | Path] = [
+        program, "server",
         "--backend-store-uri", f"sqlite:///{store}/mlflow.db",
         "--artifacts-destination", str(store / "artifacts"),
         "--host", host, "--port", str(port), "--workers", "1",
         *(["--allowed-hosts", allowed] if also_named else []),
     ]  # fmt: skip
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-
-    try:
-        wait_for(
-            lambda: http(f"http://127.0.0.1:{port}/health")[0] == 200,
-            "mlflow server answering /health",
-            alive=lambda: server.poll() is None,
-            context=lambda: (store / "server.log").read_text(errors="replace")[-3000:],
-        )
+    with serving(command, store / "server.log", f"http://127.0.0.1:{port}/health"):
         yield port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()

@@ -31,6 +31,17 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_USAGE)
 
 
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    """`-d a=1 -d b=x=y` -> {"a": "1", "b": "x=y"}; anything not KEY=VALUE is a usage error."""
+    pairs: dict[str, str] = {}
+    for value in values or []:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip():
+            _fail(f"{option} takes KEY=VALUE, got {value!r}")
+        pairs[key.strip()] = rest
+    return pairs
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn every error the user can fix into one line on stderr and exit code 2."""
@@ -193,10 +204,10 @@ def new(
     ] = None,
 ) -> None:
     """Start a pilot as a production system: service, pipeline, monitoring, business case."""
-    from prodcheck.commands.new import NewProjectError, new_project, parse_data
+    from prodcheck.commands.new import NewProjectError, new_project
 
     try:
-        new_project(dest, answers=parse_data(data or []), defaults=defaults, template=template)
+        new_project(dest, answers=_pairs(data, "--data"), defaults=defaults, template=template)
     except NewProjectError as exc:
         _fail(str(exc))
 
@@ -224,14 +235,14 @@ def adopt(
 ) -> None:
     """Add the template's missing production pieces to a repository; never overwrite a file."""
     from prodcheck.commands.adopt import AdoptError, adopt, render_plan, summary
-    from prodcheck.commands.new import NewProjectError, parse_data
+    from prodcheck.commands.new import NewProjectError
 
     _check_stage(stage)
     with _user_errors():
         try:
             adoption = adopt(
                 path,
-                answers=parse_data(data or []),
+                answers=_pairs(data, "--data"),
                 defaults=defaults,
                 stage=stage,
                 dry_run=dry_run,
@@ -366,7 +377,6 @@ def smoke(
         FORMATS,
         SmokeError,
         Step,
-        parse_pairs,
         render_json,
         step_lines,
         verdict,
@@ -389,13 +399,11 @@ def smoke(
                 console.print(line, style="dim", markup=False)
 
     try:
-        build_args = parse_pairs(build_arg or [], "--build-arg")
-        environment = parse_pairs(env or [], "--env")
         result = smoke_test(
             path,
             image=image,
-            build_args=build_args,
-            env=environment,
+            build_args=_pairs(build_arg, "--build-arg"),
+            env=_pairs(env, "--env"),
             port=port,
             timeout=timeout,
             on_step=show,

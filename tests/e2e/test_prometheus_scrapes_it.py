@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import Pilot, prediction_count
-from tests.real_parts import free_port, http, required_tool, wait_for
+from tests.real_parts import free_port, http, required_tool, serving, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -40,28 +39,12 @@ def prometheus(
     config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
 
     port = free_port()
-    log = (work / "prometheus.log").open("wb")
-    server = subprocess.Popen(
-        [
-            program, f"--config.file={config_file}", f"--storage.tsdb.path={work / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(
-            lambda: http(f"{base}/-/ready")[0] == 200,
-            "Prometheus ready",
-            alive=lambda: server.poll() is None,
-            context=lambda: (work / "prometheus.log").read_text(errors="replace")[-3000:],
-        )
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+    command: list[str | Path] = [
+        program, f"--config.file={config_file}", f"--storage.tsdb.path={work / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+    ]  # fmt: skip
+    with serving(command, work / "prometheus.log", f"http://127.0.0.1:{port}/-/ready"):
+        yield f"http://127.0.0.1:{port}"
 
 
 def api(prometheus: str, endpoint: str) -> Any:

@@ -9,16 +9,14 @@ sample database, trains and registers a model in MLflow, and serves it with uvic
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from prodcheck.commands.new import CHECKOUT
-from tests.real_parts import free_port, http, run
+from tests.real_parts import free_port, http, run, serving
 
 pytestmark = pytest.mark.slow
 
@@ -54,35 +52,19 @@ def trained(project: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def service(project: Path, trained: str) -> Iterator[str]:
+def service(project: Path, trained: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The trained model served by uvicorn on a loopback port, as `make serve` does."""
     port = free_port()
-    server = subprocess.Popen(
-        [project / ".venv/bin/uvicorn", f"{PACKAGE}.service.app:app", "--port", str(port)],
-        cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                if http(f"{base}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.25)
-        else:
-            server.kill()
-            log = server.stdout.read().decode() if server.stdout else ""
-            pytest.fail(f"the service never became ready:\n{log}")
+    command: list[str | Path] = [
+        project / ".venv/bin/uvicorn",
+        f"{PACKAGE}.service.app:app",
+        "--port",
+        str(port),
+    ]
+    log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    with serving(command, log, f"{base}/readyz", cwd=project):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stdout:
-            server.stdout.close()
 
 
 def test_the_project_was_generated_from_the_installed_wheel(project: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +29,6 @@ def template_source() -> Path:
         if (root / "copier.yml").is_file() and (root / "template").is_dir():
             return root
     raise NewProjectError("this installation of prodcheck has no project template; reinstall it")
-
-
-def parse_data(pairs: Sequence[str]) -> dict[str, str]:
-    """`["annual_value=90000", "features=[a, b]"]` -> answers, cast later by question type."""
-    answers: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise NewProjectError(f"--data takes KEY=VALUE, got {pair!r}")
-        answers[key.strip()] = value
-    return answers
 
 
 def questions(template: Path) -> dict[str, dict[str, Any]]:

@@ -15,8 +15,8 @@ untagged images its build left (a multi-stage build's other stages, a failed bui
 those it committed itself, never another dangling image of the daemon (`docker image prune`
 would delete a concurrent build's stages). Nothing is ever pulled.
 
-Input the user must fix (a `--build-arg` that is not KEY=VALUE, no Docker daemon, an `--image`
-that does not exist locally) raises SmokeError: one line on stderr and exit 2. A repository
+Input the user must fix (no Docker daemon, an `--image` that does not exist locally, a PATH that
+is not a directory) raises SmokeError: one line on stderr and exit 2. A repository
 without a Dockerfile is a failed smoke test (exit 1), as CONT001 is a failed audit.
 
 The `docker` package is imported only inside `smoke()`: the CLI's start-up never pays for it.
@@ -97,17 +97,6 @@ class SmokeReport:
         return sum(step.seconds for step in self.steps)
 
 
-def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:
-    """`["A=1", "B=x=y"]` -> {"A": "1", "B": "x=y"}; anything not KEY=VALUE is a SmokeError."""
-    parsed: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise SmokeError(f"{option} takes KEY=VALUE, got {pair!r}")
-        parsed[key.strip()] = value
-    return parsed
-
-
 def find_dockerfile(root: Path) -> str | None:
     """The Dockerfile smoke builds: `Dockerfile`, else `Containerfile`, at the root only."""
     return next((name for name in DOCKERFILES if (root / name).is_file()), None)
@@ -182,7 +171,17 @@ def smoke(
         if image is None and on_build is not None:
             on_build(str(dockerfile))
         try:
-            _test(client, run, root, tag, dockerfile, image is None, build_args, env, port, timeout)
+            _test(
+                client,
+                run,
+                root=root,
+                tag=tag,
+                dockerfile=dockerfile if image is None else None,
+                build_args=build_args or {},
+                env=env or {},
+                port=port,
+                timeout=timeout,
+            )
         finally:
             if image is None:
                 _remove_built(client, run, tag)
@@ -233,17 +232,20 @@ def _check_local_image(client: Any, image: str) -> None:
 def _test(
     client: Any,
     run: _Run,
+    *,
     root: Path,
     tag: str,
     dockerfile: str | None,
-    build: bool,
-    build_args: Mapping[str, str] | None,
-    env: Mapping[str, str] | None,
+    build_args: Mapping[str, str],
+    env: Mapping[str, str],
     port: int,
     timeout: float,
 ) -> None:
-    if build and not run.add(build_image(client, root, tag, dockerfile, build_args, run.layers)).ok:
-        return
+    """Build from `dockerfile` (None: the image exists), start, wait until healthy, probe."""
+    if dockerfile is not None:
+        built = build_image(client, root, tag, dockerfile, build_args, run.layers)
+        if not run.add(built).ok:
+            return
     started = time.perf_counter()
     container = None
     try:
@@ -252,7 +254,7 @@ def _test(
                 tag,
                 detach=True,
                 name=f"prodcheck-smoke-{secrets.token_hex(4)}",
-                environment=dict(env or {}),
+                environment=dict(env),
                 ports={f"{port}/tcp": ("127.0.0.1", None)},
                 extra_hosts=HOST_GATEWAY,
                 labels={LABEL: tag},
