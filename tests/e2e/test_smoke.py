@@ -150,20 +150,17 @@ def test_healthy_repository_passes_and_leaves_nothing_behind(
     assert dangling(engine) <= before
 
 
-def test_image_with_healthcheck_is_healthy_when_docker_says_so(
-    engine: docker.DockerClient, tmp_path: Path
+@pytest.mark.parametrize(
+    ("dockerfile", "judge"),
+    [(WITH_HEALTHCHECK, "Docker HEALTHCHECK"), (WITHOUT_HEALTHCHECK, "GET /readyz 200")],
+    ids=["healthcheck", "no-healthcheck"],
+)
+def test_healthy_is_docker_s_verdict_or_else_readyz_answering_200(
+    engine: docker.DockerClient, tmp_path: Path, dockerfile: str, judge: str
 ) -> None:
-    code, out, _ = smoke(repo(tmp_path, WITH_HEALTHCHECK), *MODEL)
+    code, out, _ = smoke(repo(tmp_path, dockerfile), *MODEL)
     assert code == 0, out
-    assert re.search(r"^✓ healthy  .*Docker HEALTHCHECK$", out, re.MULTILINE), out
-
-
-def test_image_without_healthcheck_is_healthy_once_readyz_answers_200(
-    engine: docker.DockerClient, tmp_path: Path
-) -> None:
-    code, out, _ = smoke(repo(tmp_path, WITHOUT_HEALTHCHECK), *MODEL)
-    assert code == 0, out
-    assert re.search(r"^✓ healthy  .*GET /readyz 200$", out, re.MULTILINE), out
+    assert re.search(rf"^✓ healthy  .*{judge}$", out, re.MULTILINE), out
 
 
 def test_without_a_sample_request_there_is_no_prediction_step(
