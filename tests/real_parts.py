@@ -109,14 +109,22 @@ def run(
 
 @contextmanager
 def serving(
-    command: list[str | Path], log: Path, ready_url: str, cwd: Path | None = None
+    command: list[str | Path],
+    log: Path,
+    ready_url: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A server program, its output kept in `log`, once `ready_url` answers 200; terminated
     (and waited for) afterwards. A server that dies or is not ready in time fails the test
     with the end of its log."""
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [str(part) for part in command], cwd=cwd, stdout=output, stderr=subprocess.STDOUT
+            [str(part) for part in command],
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_for(
@@ -149,5 +157,7 @@ def mlflow_server(
         "--host", host, "--port", str(port), "--workers", "1",
         *(["--allowed-hosts", allowed] if also_named else []),
     ]  # fmt: skip
-    with serving(command, store / "server.log", f"http://127.0.0.1:{port}/health"):
+    # A registry needs no GenAI job runner (half a dozen workers of about 240 MB each).
+    quiet = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    with serving(command, store / "server.log", f"http://127.0.0.1:{port}/health", env=quiet):
         yield port
