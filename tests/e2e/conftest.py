@@ -3,7 +3,7 @@ it and registering in a real `mlflow server`, the service image built by a real 
 from a host-made wheelhouse, and the container serving the registered champion.
 
 Each part is made once per test session and shared read-only; a test that stops or breaks a
-container starts its own. The parts come from `scripts/e2e_up.sh`, which CI runs.
+container starts its own. The parts come from `scripts/e2e_up.sh` (`make test` runs it as root).
 """
 
 from __future__ import annotations
@@ -14,15 +14,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+import docker
 import pytest
 
 from prodcheck.commands.new import new_project
 from tests.real_parts import http, mlflow_server, required_tool, run, unavailable, wait_for
-
-if TYPE_CHECKING:
-    import docker
 
 PACKAGE = "churn_prediction"
 MODEL_NAME = "churn-prediction"
@@ -41,8 +38,6 @@ PLANTED = {
 @pytest.fixture(scope="session")
 def docker_client() -> Iterator[docker.DockerClient]:
     """The Docker engine, through the SDK prodcheck smoke uses."""
-    import docker
-
     try:
         client = docker.from_env(timeout=300)
         client.ping()
@@ -55,8 +50,6 @@ def docker_client() -> Iterator[docker.DockerClient]:
 @pytest.fixture(scope="session")
 def base_image(docker_client: docker.DockerClient) -> str:
     """The local Python base image (no registry is reachable, so nothing is pulled)."""
-    import docker
-
     try:
         docker_client.images.get(BASE_IMAGE)
     except docker.errors.ImageNotFound:
@@ -190,7 +183,7 @@ def pilot_image(
 class Pilot:
     """A running container of the pilot's image."""
 
-    container: Any  # docker.models.containers.Container
+    container: docker.models.containers.Container
     base: str  # the service as the host reaches it, through the published port
 
     def logs(self) -> str:

@@ -13,8 +13,9 @@ import json
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import docker
 import pytest
 from typer.testing import CliRunner
 
@@ -22,9 +23,6 @@ from prodcheck.cli import app
 from prodcheck.commands.smoke import LABEL
 from tests.e2e.conftest import BASE_IMAGE
 from tests.helpers import build_tree
-
-if TYPE_CHECKING:
-    import docker
 
 LEGACY_PILOT = Path(__file__).resolve().parents[2] / "examples" / "legacy-pilot"
 MODEL = ("--env", "MODEL_URI=models:/churn@champion")
@@ -110,8 +108,6 @@ def dangling(client: docker.DockerClient) -> set[str]:
 
 def assert_removed(client: docker.DockerClient, out: str) -> None:
     """The container and the image the run names in its output no longer exist."""
-    import docker
-
     tag = re.search(r"-> (prodcheck-smoke-\S+)", out)
     container = re.search(r"container ([0-9a-f]{12})", out)
     assert tag and container, out
@@ -182,8 +178,6 @@ def test_build_args_reach_the_build(engine: docker.DockerClient, tmp_path: Path)
 def test_given_image_is_tested_without_a_build_and_kept(
     engine: docker.DockerClient, tmp_path: Path
 ) -> None:
-    import docker
-
     tag = f"prodcheck-test-given-{secrets.token_hex(4)}:1"
     source = repo(tmp_path / "src", WITHOUT_HEALTHCHECK)
     engine.images.build(path=str(source), tag=tag, rm=True, forcerm=True)
