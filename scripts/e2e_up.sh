@@ -36,8 +36,8 @@ if [ ${#need[@]} -gt 0 ]; then
     say "installing ${need[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    # policy-rc.d keeps the packages' services from starting themselves: this script starts
-    # them, the same way on a machine with systemd and on one without.
+    # Without an init system (CI machines) the packages' services do not start themselves:
+    # this script starts what is not running, below, and leaves what is.
     apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 
