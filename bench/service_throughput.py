@@ -39,7 +39,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,6 +49,8 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from template_speed import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 THROUGHPUT_TARGET = 2.0  # (a) / (c), at least
@@ -235,12 +236,6 @@ def prepare(dest: Path, requested_python: str | None, cache: Path) -> Project:
 
 
 # -- servers ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def request(url: str, body: str | None = None) -> tuple[int, str]:

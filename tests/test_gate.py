@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import urllib.request
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from prodcheck.business import Economics
 from prodcheck.cli import app
 from tests import real_parts
 from tests.helpers import build_tree, run_rule
-from tests.real_parts import unavailable
+from tests.real_parts import http, unavailable
 from tests.test_production_foundation import FOUNDATION
 
 CASE = "docs/business-case.md"
@@ -509,15 +508,10 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _post(uri: str, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(
-        f"{uri}/api/2.0/mlflow/{endpoint}",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer: dict[str, Any] = json.loads(response.read() or b"{}")
-        return answer
+    status, answer = http(f"{uri}/api/2.0/mlflow/{endpoint}", json.dumps(body).encode())
+    assert status == 200, answer
+    parsed: dict[str, Any] = json.loads(answer or b"{}")
+    return parsed
 
 
 def _register(uri: str, name: str, metrics: dict[str, float]) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from tests import helpers
 from tests.unit.toy_rules import Checker
 
 
@@ -31,12 +32,6 @@ def hermetic_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def git(tmp_path: Path) -> Callable[..., str]:
     """Make tmp_path a fresh git work tree; `git(*args)` runs git there and returns its output."""
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=tmp_path, capture_output=True, text=True, check=True
-        )
-        return done.stdout
-
-    run("init", "-q", "--template=")  # no sample hooks to copy: faster
-    return run
+    in_tree = partial(helpers.git, tmp_path)
+    in_tree("init", "-q", "--template=")  # no sample hooks to copy: faster
+    return in_tree

@@ -589,11 +589,6 @@ def verdict(report: SmokeReport) -> str:
     return f"prodcheck smoke: FAILED ({names})"
 
 
-def render_text(report: SmokeReport) -> str:
-    lines = [line for step in report.steps for line in step_lines(step)]
-    return "\n".join([*lines, verdict(report)]) + "\n"
-
-
 def as_dict(report: SmokeReport) -> dict[str, Any]:
     """The JSON report; its shape is documented in `docs/smoke.md` and versioned."""
     from prodcheck import __version__
